@@ -1,0 +1,68 @@
+/** The O2IMS capability's view of the cluster: informers over the kinds it reads, started once per process. */
+import { Informer, keyOf } from "../shared/informer";
+import { KubeClient, KubeObject } from "../shared/kube";
+import { R } from "../shared/resources";
+import type { ClusterTemplateSpec, ProvisioningRequestSpec, ProvisioningRequestStatus } from "../../crds/generated/types";
+import { REQUEST_NAME_LABEL, REQUEST_NAMESPACE_LABEL } from "../../generators/names";
+
+export interface PRObject extends KubeObject {
+  spec: ProvisioningRequestSpec;
+  status?: ProvisioningRequestStatus;
+}
+export interface TemplateObject extends KubeObject {
+  spec: ClusterTemplateSpec;
+}
+
+export class O2imsCache {
+  readonly requests: Informer<PRObject>;
+  readonly templates: Informer<TemplateObject>;
+  readonly byoHosts: Informer;
+  readonly clusters: Informer;
+  readonly controlPlanes: Informer;
+  readonly machineDeployments: Informer;
+
+  constructor(
+    readonly client: KubeClient,
+    private readonly opts: { capi: boolean },
+  ) {
+    this.requests = new Informer<PRObject>(client, R.ProvisioningRequest);
+    this.templates = new Informer<TemplateObject>(client, R.ClusterTemplate);
+    this.byoHosts = new Informer(client, R.ByoHost);
+    // Only the objects this module generated (labelled back to their request) are watched.
+    const owned = { labelSelector: REQUEST_NAME_LABEL };
+    this.clusters = new Informer(client, R.Cluster, owned);
+    this.controlPlanes = new Informer(client, R.KubeadmControlPlane, owned);
+    this.machineDeployments = new Informer(client, R.MachineDeployment, owned);
+  }
+
+  async start(): Promise<void> {
+    const base = [this.requests, this.templates, this.byoHosts];
+    const capi = this.opts.capi ? [this.clusters, this.controlPlanes, this.machineDeployments] : [];
+    await Promise.all([...base, ...capi].map(i => i.start()));
+  }
+
+  /** The ClusterTemplate a request's templateName / templateVersion resolves to (by spec, not by object name). */
+  findTemplate(name: string | undefined, version: string | undefined): TemplateObject | undefined {
+    const matches = this.templates.list(t => t.spec.templateName === name);
+    if (version) return matches.find(t => t.spec.templateVersion === version);
+    return matches.length === 1 ? matches[0] : undefined;
+  }
+
+  templateVersions(name: string | undefined): string[] {
+    return this.templates.list(t => t.spec.templateName === name).map(t => t.spec.templateVersion).sort();
+  }
+
+  templateNames(): string[] {
+    return [...new Set(this.templates.list().map(t => `${t.spec.templateName}/${t.spec.templateVersion}`))].sort();
+  }
+}
+
+/** The request key (namespace/name) a generated object points back to, from its labels. */
+export function requestKeyOf(obj: KubeObject): string | undefined {
+  const l = obj.metadata.labels ?? {};
+  const name = l[REQUEST_NAME_LABEL];
+  const ns = l[REQUEST_NAMESPACE_LABEL] ?? obj.metadata.namespace;
+  return name && ns ? `${ns}/${name}` : undefined;
+}
+
+export { keyOf };

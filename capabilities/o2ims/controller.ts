@@ -1,0 +1,59 @@
+/**
+ * The O2IMS watch side: informers over the request and the Cluster API objects feed one work queue; every change
+ * of a generated object or of a pinned ByoHost re-queues the request it belongs to (event-driven status), and a
+ * periodic resync re-applies everything so a missed event or a drifted object heals.
+ */
+import { WorkQueue } from "../shared/queue";
+import { keyOf } from "../shared/informer";
+import { KubeObject } from "../shared/kube";
+import { errorMessage, localClient, Log, once } from "../shared/runtime";
+import { O2imsCache, requestKeyOf } from "./cache";
+import { hostsOf } from "./hosts";
+import { RequestReconciler } from "./reconciler";
+import type { ByohTemplateParameters } from "../../crds/generated/types";
+
+const RESYNC_SECONDS = Number(process.env.OCP_RESYNC_SECONDS ?? 300);
+export const FIELD_MANAGER = "o-cloud-provisioner/o2ims";
+
+export interface O2imsController {
+  cache: O2imsCache;
+  queue: WorkQueue;
+  reconciler: RequestReconciler;
+  enqueue(obj: KubeObject): void;
+}
+
+export const o2imsController = once(async (): Promise<O2imsController> => {
+  const client = await localClient(FIELD_MANAGER);
+  const cache = new O2imsCache(client, { capi: true });
+  const reconciler = new RequestReconciler(client, cache);
+  const queue = new WorkQueue(key => reconciler.reconcile(key), {
+    concurrency: Number(process.env.OCP_RECONCILE_CONCURRENCY ?? 8),
+    onError: (key, e, attempt) => Log.warn({ key, attempt }, `reconcile of ProvisioningRequest ${key} failed: ${errorMessage(e)}`),
+  });
+  const requeueOwner = (_: string, obj: KubeObject) => {
+    const key = requestKeyOf(obj);
+    if (key) queue.add(key);
+  };
+  cache.clusters.onChange(requeueOwner);
+  cache.controlPlanes.onChange(requeueOwner);
+  cache.machineDeployments.onChange(requeueOwner);
+  cache.requests.onChange((phase, pr) => phase !== "DELETED" && queue.add(keyOf(pr)));
+  cache.templates.onChange(() => cache.requests.list().forEach(pr => queue.add(keyOf(pr))));
+  // A ByoHost change concerns the requests that pin it (by name or by pinning label value).
+  cache.byoHosts.onChange((_, host) => {
+    const ids = new Set(Object.values(host.metadata.labels ?? {}));
+    for (const pr of cache.requests.list()) {
+      const pinned = hostsOf((pr.spec.templateParameters ?? {}) as Partial<ByohTemplateParameters>);
+      if (pinned.some(({ host: h }) => h.hostName === host.metadata.name || ids.has(String(h.hostId)))) queue.add(keyOf(pr));
+    }
+  });
+  await cache.start();
+  const resync = setInterval(() => {
+    for (const pr of cache.requests.list()) {
+      reconciler.resync(keyOf(pr));
+      queue.add(keyOf(pr));
+    }
+  }, RESYNC_SECONDS * 1000);
+  resync.unref();
+  return { cache, queue, reconciler, enqueue: obj => queue.add(keyOf(obj as { metadata: { name: string; namespace?: string } })) };
+});

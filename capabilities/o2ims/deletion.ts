@@ -1,0 +1,66 @@
+/**
+ * Deletion of a ProvisioningRequest: delete only the Cluster and let Cluster API tear it down in order (deleting the
+ * templates alongside stalls CAPI, byoh-capi-notes §4.5), then remove what CAPI leaves behind, then release the
+ * finalizer. ByoHosts are never touched: the BYOH agent releases them and keeps their pinning labels.
+ */
+import { GENERATED_KINDS } from "../../generators/byoh-cluster";
+import { REQUEST_UID_LABEL } from "../../generators/names";
+import type { ByohTemplateParameters } from "../../crds/generated/types";
+import type { ConditionInput } from "../shared/conditions";
+import { KubeClient } from "../shared/kube";
+import { R } from "../shared/resources";
+import type { O2imsCache, PRObject } from "./cache";
+import type { ProvisioningState } from "./status";
+
+export const MODULE_FINALIZERS = ["pepr.dev/finalizer"];
+/** After this long a Cluster that is still being deleted is reported as stalled (it keeps being waited for). */
+const STALL_SECONDS = Number(process.env.OCP_DELETION_STALL_SECONDS ?? 600);
+
+type StatusWriter = (s: { state: ProvisioningState; message: string; conditions: ConditionInput[] }) => Promise<void>;
+
+export async function deleteRequest(client: KubeClient, _cache: O2imsCache, pr: PRObject, writeStatus: StatusWriter) {
+  const ns = pr.metadata.namespace!;
+  const uid = pr.metadata.uid!;
+  const clusterName = (pr.spec.templateParameters as Partial<ByohTemplateParameters> | undefined)?.clusterName;
+  const deleting = (reason: string, message: string) =>
+    writeStatus({ state: "deleting", message, conditions: [{ type: "Deleting", status: "True", reason, message }] });
+
+  const cluster = clusterName ? await client.find(R.Cluster, clusterName, ns) : undefined;
+  if (cluster && cluster.metadata.labels?.[REQUEST_UID_LABEL] === uid) {
+    if (!cluster.metadata.deletionTimestamp) await client.delete(R.Cluster, cluster.metadata.name, ns);
+    const since = Date.parse(cluster.metadata.deletionTimestamp ?? new Date().toISOString());
+    const elapsed = Math.round((Date.now() - since) / 1000);
+    if (elapsed > STALL_SECONDS) {
+      const finalizers = (cluster.metadata.finalizers ?? []).join(", ") || "none";
+      await deleting(
+        "DeletionStalled",
+        `Cluster ${clusterName} is still being deleted after ${elapsed}s (finalizers: ${finalizers}); check the Cluster API and BYOH controllers and the hosts' agents`,
+      );
+    } else {
+      await deleting("WaitingForClusterDeletion", `deleting cluster ${clusterName}: waiting for Cluster API to remove it`);
+    }
+    return { requeueAfterMs: 10_000 }; // the Cluster's DELETED event normally comes first
+  }
+
+  let remaining = 0;
+  for (const res of GENERATED_KINDS) {
+    const left = await client.list(res, { namespace: ns, labelSelector: `${REQUEST_UID_LABEL}=${uid}` });
+    for (const obj of left) {
+      if (!obj.metadata.deletionTimestamp) await client.delete(res, obj.metadata.name, ns);
+      remaining++;
+    }
+  }
+  if (remaining > 0) {
+    await deleting("RemovingLeftovers", `cluster ${clusterName ?? ""} deleted; removing ${remaining} leftover object(s)`.replace("  ", " "));
+    return { requeueAfterMs: 1_000 };
+  }
+
+  // Release: optimistic concurrency on resourceVersion, so a concurrent finalizer change is never lost.
+  const finalizers = (pr.metadata.finalizers ?? []).filter(f => !MODULE_FINALIZERS.includes(f));
+  if (finalizers.length !== (pr.metadata.finalizers ?? []).length) {
+    await client.mergePatch(R.ProvisioningRequest, pr.metadata.name, ns, {
+      metadata: { finalizers, resourceVersion: pr.metadata.resourceVersion },
+    });
+  }
+  return {};
+}

@@ -1,0 +1,95 @@
+/**
+ * Host pinning checks against the live ByoHosts (pure). BYOH selects hosts across all namespaces, so a host is
+ * looked up by name in every namespace. Pinning labels are given to the BYOH agent at registration (--label
+ * host-id=...); BYOH's webhook forbids anyone else to relabel a ByoHost, so a mismatch is reported, never fixed.
+ */
+import type { Violation } from "../../generators/parameters";
+import type { ByohTemplateParameters } from "../../crds/generated/types";
+import type { KubeObject } from "../shared/kube";
+import { BYOMACHINE_LABEL, CLUSTER_NAME_LABEL } from "./status";
+
+export interface HostContext {
+  namespace: string;
+  requestName: string;
+  pinningLabel: string;
+  byoHosts: KubeObject[];
+  /** Other live requests (not this one, not being deleted) with their parameters. */
+  otherRequests: { namespace: string; name: string; params: Partial<ByohTemplateParameters> }[];
+  /** Host names this request already had before the update (they may be attached to its own cluster). */
+  previousHostNames?: Set<string>;
+}
+
+type Host = { hostId: string | number; hostName: string; hostIp?: string };
+
+export function hostsOf(params: Partial<ByohTemplateParameters>): { role: "masters" | "workers"; index: number; host: Host }[] {
+  const out: { role: "masters" | "workers"; index: number; host: Host }[] = [];
+  for (const role of ["masters", "workers"] as const) {
+    (params.hosts?.[role] ?? []).forEach((host, index) => out.push({ role, index, host }));
+  }
+  return out;
+}
+
+export function checkHosts(params: ByohTemplateParameters, ctx: HostContext, prefix = "spec.templateParameters"): Violation[] {
+  const violations: Violation[] = [];
+  const claimed = new Map<string, string>();
+  for (const other of ctx.otherRequests) {
+    for (const { host } of hostsOf(other.params)) {
+      claimed.set(`name:${host.hostName}`, `${other.namespace}/${other.name}`);
+      claimed.set(`id:${host.hostId}`, `${other.namespace}/${other.name}`);
+    }
+  }
+  for (const { role, index, host } of hostsOf(params)) {
+    const field = `${prefix}.hosts.${role}[${index}]`;
+    const matches = ctx.byoHosts.filter(b => b.metadata.name === host.hostName);
+    if (matches.length === 0) {
+      violations.push({
+        field: `${field}.hostName`,
+        rule: "host-registered",
+        message: `${field}.hostName: no ByoHost named "${host.hostName}" is registered in any namespace (start the BYOH agent on that host first)`,
+      });
+      continue;
+    }
+    if (matches.length > 1) {
+      violations.push({
+        field: `${field}.hostName`,
+        rule: "host-unique",
+        message: `${field}.hostName: ByoHost "${host.hostName}" exists in several namespaces (${matches.map(m => m.metadata.namespace).join(", ")}); BYOH cannot tell them apart`,
+      });
+      continue;
+    }
+    const byoHost = matches[0];
+    const label = byoHost.metadata.labels?.[ctx.pinningLabel];
+    if (label !== String(host.hostId)) {
+      violations.push({
+        field: `${field}.hostId`,
+        rule: "host-pinning-label",
+        message:
+          `${field}.hostId: ByoHost ${byoHost.metadata.namespace}/${host.hostName} has label ${ctx.pinningLabel}=${label ?? "(none)"}, ` +
+          `not "${host.hostId}"; pinning labels are set when the BYOH agent registers the host (--label ${ctx.pinningLabel}=${host.hostId})`,
+      });
+      continue;
+    }
+    const attachedTo = byoHost.metadata.labels?.[CLUSTER_NAME_LABEL];
+    const machine = byoHost.metadata.labels?.[BYOMACHINE_LABEL] ?? "";
+    const ownCluster = attachedTo === params.clusterName && machine.startsWith(`${ctx.namespace}.`);
+    const wasOurs = ctx.previousHostNames?.has(host.hostName) ?? false;
+    const machineRef = (byoHost.status as { machineRef?: { name?: string } } | undefined)?.machineRef;
+    if ((attachedTo || machineRef) && !(ownCluster && wasOurs)) {
+      violations.push({
+        field: `${field}.hostName`,
+        rule: "host-free",
+        message: `${field}.hostName: ByoHost ${host.hostName} is already attached to a machine${attachedTo ? ` of cluster ${attachedTo}` : ""}`,
+      });
+      continue;
+    }
+    const owner = claimed.get(`name:${host.hostName}`) ?? claimed.get(`id:${host.hostId}`);
+    if (owner) {
+      violations.push({
+        field: `${field}.hostName`,
+        rule: "host-not-pinned-elsewhere",
+        message: `${field}.hostName: host ${host.hostName} (hostId ${host.hostId}) is already pinned by ProvisioningRequest ${owner}`,
+      });
+    }
+  }
+  return violations;
+}

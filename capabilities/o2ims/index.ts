@@ -1,0 +1,50 @@
+/** Capability o2ims: wiring only. ProvisioningRequest -> pinned Cluster API + BYOH cluster. */
+import { Capability, Log, PeprMutateRequest, PeprValidateRequest } from "pepr";
+import { ProvisioningRequest } from "../shared/kinds";
+import { denialMessage, defaultRequest, validateRequest } from "./admission";
+import { admissionView } from "./admission-view";
+import { o2imsController } from "./controller";
+import { errorMessage } from "../shared/runtime";
+import type { KubeObject } from "../shared/kube";
+
+export const O2ims = new Capability({
+  name: "o2ims",
+  description: "O2 IMS: reconciles ProvisioningRequests into Cluster API + BYOH clusters pinned to registered hosts",
+});
+
+const { When } = O2ims;
+
+When(ProvisioningRequest)
+  .IsCreatedOrUpdated()
+  .Mutate(async (req: PeprMutateRequest<ProvisioningRequest>) => {
+    if (req.Raw.metadata?.deletionTimestamp || !req.Raw.spec) return;
+    const defaulted = defaultRequest(req.Raw.spec, await admissionView());
+    if (defaulted) req.Merge({ spec: defaulted });
+  })
+  .Validate(async (req: PeprValidateRequest<ProvisioningRequest>) => {
+    if (req.Raw.metadata?.deletionTimestamp) return req.Approve();
+    const violations = validateRequest(
+      {
+        operation: req.Request.operation === "UPDATE" ? "UPDATE" : "CREATE",
+        namespace: req.Raw.metadata?.namespace ?? req.Request.namespace ?? "default",
+        name: req.Raw.metadata?.name ?? "",
+        spec: req.Raw.spec!,
+        oldSpec: (req.OldResource as ProvisioningRequest | undefined)?.spec,
+      },
+      await admissionView(),
+    );
+    return violations.length ? req.Deny(denialMessage(violations), 422) : req.Approve();
+  })
+  .Reconcile(async pr => {
+    (await o2imsController()).enqueue(pr as unknown as KubeObject);
+  })
+  .Finalize(async pr => {
+    // Deletion runs in the controller's queue (retries, backoff); the controller releases the finalizer itself
+    // once the cluster is gone, so Pepr must never remove it here.
+    try {
+      (await o2imsController()).enqueue(pr as unknown as KubeObject);
+    } catch (e) {
+      Log.error(`cannot queue deletion of ProvisioningRequest ${pr.metadata?.name}: ${errorMessage(e)}`);
+    }
+    return false;
+  });
