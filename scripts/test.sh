@@ -2,7 +2,8 @@
 # The project's test command (npm test): static checks, unit tests, then integration tests on real control planes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npx tsc --noEmit -p tsconfig.json
+npx tsc -p tsconfig.dev.json
+npx eslint .
 npx tsx scripts/gen-types.ts --check
 # Integration tests need the locally built control plane and the upstream CRDs (cached after the first run).
 export OCP_BIN_DIR="$(bash scripts/build-control-plane.sh | tail -n 1)"
