@@ -11,7 +11,7 @@ export default [
     files: ["**/*.ts"],
     languageOptions: {
       parser: tsParser,
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: { project: "./tsconfig.dev.json", tsconfigRootDir: import.meta.dirname },
       globals: { ...globals.node },
     },
     rules: {

@@ -8,7 +8,7 @@ module.exports = {
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
       transform,
       testEnvironment: "node",
-      testTimeout: 300000,
     },
   ],
+  testTimeout: 300000,
 };

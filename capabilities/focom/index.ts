@@ -1,7 +1,57 @@
 /** Capability focom: wiring only. FocomProvisioningRequest -> ProvisioningRequest on a local or remote O-Cloud. */
-import { Capability } from "pepr";
+import { Capability, Log, PeprMutateRequest, PeprValidateRequest } from "pepr";
+import { FocomProvisioningRequest } from "../shared/kinds";
+import type { KubeObject } from "../shared/kube";
+import { errorMessage } from "../shared/runtime";
+import { denialMessage, mutateRequest, validateRequest } from "./admission";
+import { admissionView } from "./admission-view";
+import { focomController } from "./controller";
 
 export const Focom = new Capability({
   name: "focom",
   description: "FOCOM: mirrors FocomProvisioningRequests to ProvisioningRequests on their O-Cloud and reports status back",
 });
+
+const { When } = Focom;
+
+const namespaceOf = (req: PeprMutateRequest<FocomProvisioningRequest> | PeprValidateRequest<FocomProvisioningRequest>) =>
+  req.Raw.metadata?.namespace ?? req.Request.namespace ?? "default";
+
+When(FocomProvisioningRequest)
+  .IsCreatedOrUpdated()
+  .Mutate(async (req: PeprMutateRequest<FocomProvisioningRequest>) => {
+    if (req.Raw.metadata?.deletionTimestamp || !req.Raw.spec) return;
+    const namespace = namespaceOf(req);
+    const oldSpec = (req.OldResource as FocomProvisioningRequest | undefined)?.spec;
+    // Assigned whole: conversion removes the alias fields, which a merge cannot.
+    req.Raw.spec = mutateRequest({ namespace, spec: req.Raw.spec, oldSpec }, await admissionView(namespace, req.Raw.spec));
+  })
+  .Validate(async (req: PeprValidateRequest<FocomProvisioningRequest>) => {
+    if (req.Raw.metadata?.deletionTimestamp) return req.Approve();
+    const namespace = namespaceOf(req);
+    const spec = req.Raw.spec ?? {};
+    const violations = validateRequest(
+      {
+        operation: req.Request.operation === "UPDATE" ? "UPDATE" : "CREATE",
+        namespace,
+        name: req.Raw.metadata?.name ?? "",
+        spec,
+        oldSpec: (req.OldResource as FocomProvisioningRequest | undefined)?.spec,
+      },
+      await admissionView(namespace, spec),
+    );
+    return violations.length ? req.Deny(denialMessage(violations), 422) : req.Approve();
+  })
+  .Reconcile(async fpr => {
+    (await focomController()).enqueue(fpr as unknown as KubeObject);
+  })
+  .Finalize(async fpr => {
+    // Deletion runs in the controller's queue (retries, backoff); the controller releases the finalizer itself
+    // once the remote ProvisioningRequest is gone, so Pepr must never remove it here.
+    try {
+      (await focomController()).enqueue(fpr as unknown as KubeObject);
+    } catch (e) {
+      Log.error(`cannot queue deletion of FocomProvisioningRequest ${fpr.metadata?.name}: ${errorMessage(e)}`);
+    }
+    return false;
+  });

@@ -3,7 +3,7 @@ import { Informer, keyOf } from "../shared/informer";
 import { KubeClient, KubeObject } from "../shared/kube";
 import { R } from "../shared/resources";
 import type { ClusterTemplateSpec, ProvisioningRequestSpec, ProvisioningRequestStatus } from "../../crds/generated/types";
-import { REQUEST_NAME_LABEL, REQUEST_NAMESPACE_LABEL } from "../../generators/names";
+import { REQUEST_ANNOTATION, REQUEST_NAME_LABEL } from "../../generators/names";
 
 export interface PRObject extends KubeObject {
   spec: ProvisioningRequestSpec;
@@ -57,12 +57,9 @@ export class O2imsCache {
   }
 }
 
-/** The request key (namespace/name) a generated object points back to, from its labels. */
+/** The request key (namespace/name) a generated object points back to (the annotation: labels may be hashed). */
 export function requestKeyOf(obj: KubeObject): string | undefined {
-  const l = obj.metadata.labels ?? {};
-  const name = l[REQUEST_NAME_LABEL];
-  const ns = l[REQUEST_NAMESPACE_LABEL] ?? obj.metadata.namespace;
-  return name && ns ? `${ns}/${name}` : undefined;
+  return obj.metadata.annotations?.[REQUEST_ANNOTATION];
 }
 
 export { keyOf };

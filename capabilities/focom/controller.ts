@@ -1,0 +1,76 @@
+/**
+ * The FOCOM watch side: informers over requests, OClouds and TemplateInfos, plus one watch per O-Cloud of the
+ * ProvisioningRequests FOCOM created there, all feeding one work queue. A periodic resync re-applies every request
+ * so a missed event or a hand-edited remote heals.
+ */
+import { keyOf } from "../shared/informer";
+import { KubeObject } from "../shared/kube";
+import { WorkQueue } from "../shared/queue";
+import { R } from "../shared/resources";
+import { errorMessage, localClient, Log, once } from "../shared/runtime";
+import { FocomCache } from "./cache";
+import { DEFAULT_UNREACHABLE_RELEASE_SECONDS } from "./deletion";
+import { connectionKeyOf, OCloudConnections } from "./oclouds";
+import { FocomReconciler } from "./reconciler";
+import { requestOf } from "./remote";
+
+const RESYNC_SECONDS = Number(process.env.OCP_RESYNC_SECONDS ?? 300);
+const UNREACHABLE_RELEASE_SECONDS = Number(process.env.OCP_FOCOM_UNREACHABLE_RELEASE_SECONDS ?? DEFAULT_UNREACHABLE_RELEASE_SECONDS);
+export const FIELD_MANAGER = "o-cloud-provisioner/focom";
+
+export interface FocomController {
+  cache: FocomCache;
+  queue: WorkQueue;
+  reconciler: FocomReconciler;
+  connections: OCloudConnections;
+  enqueue(obj: KubeObject): void;
+}
+
+export const focomController = once(async (): Promise<FocomController> => {
+  const local = await localClient(FIELD_MANAGER);
+  const cache = new FocomCache(local, { requests: true });
+  const requeue = (key: string) => queue.add(key);
+  const requeueWhere = (match: (fpr: KubeObject & { spec?: { oCloudId?: string } }) => boolean) =>
+    cache.requests.list(match).forEach(fpr => requeue(keyOf(fpr)));
+
+  const connections = new OCloudConnections({
+    fieldManager: FIELD_MANAGER,
+    local: () => localClient(FIELD_MANAGER),
+    readSecret: (name, namespace) => local.find(R.Secret, name, namespace),
+    // A remote change concerns the request it points back to, if that request (same uid) is ours.
+    onRemoteChange: remote => {
+      const owner = requestOf(remote);
+      if (!owner) return;
+      const [ns, name] = owner.key.split("/");
+      if (cache.requests.get(name, ns)?.metadata.uid === owner.uid) requeue(owner.key);
+    },
+    // An O-Cloud going away or coming back changes the OCloudReachable condition of every request on it.
+    onHealthChange: key =>
+      requeueWhere(fpr => {
+        const ocloud = fpr.spec?.oCloudId ? cache.oclouds.get(fpr.spec.oCloudId, fpr.metadata.namespace) : undefined;
+        return !!ocloud && connectionKeyOf(ocloud) === key;
+      }),
+  });
+  const reconciler = new FocomReconciler(local, cache, connections, { unreachableReleaseSeconds: UNREACHABLE_RELEASE_SECONDS });
+  const queue = new WorkQueue(key => reconciler.reconcile(key), {
+    concurrency: Number(process.env.OCP_RECONCILE_CONCURRENCY ?? 8),
+    onError: (key, e, attempt) => Log.warn({ key, attempt }, `reconcile of FocomProvisioningRequest ${key} failed: ${errorMessage(e)}`),
+  });
+
+  cache.requests.onChange((phase, fpr) => phase !== "DELETED" && requeue(keyOf(fpr)));
+  cache.oclouds.onChange((phase, ocloud) => {
+    if (phase === "DELETED") connections.forget(ocloud);
+    requeueWhere(fpr => fpr.metadata.namespace === ocloud.metadata.namespace && fpr.spec?.oCloudId === ocloud.metadata.name);
+  });
+  cache.templateInfos.onChange((_, ti) => requeueWhere(fpr => fpr.metadata.namespace === ti.metadata.namespace));
+  await cache.start();
+
+  const resync = setInterval(() => {
+    for (const fpr of cache.requests.list()) {
+      reconciler.resync(keyOf(fpr));
+      requeue(keyOf(fpr));
+    }
+  }, RESYNC_SECONDS * 1000);
+  resync.unref();
+  return { cache, queue, reconciler, connections, enqueue: obj => requeue(keyOf(obj)) };
+});

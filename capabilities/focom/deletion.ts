@@ -1,0 +1,115 @@
+/**
+ * Deletion of a FocomProvisioningRequest: delete its ProvisioningRequest on the O-Cloud, wait until it is gone (the
+ * O2IMS side deletes the cluster first), then release the finalizer. An O-Cloud that stays unreachable longer than
+ * the limit does not block the SMO forever: the request is released with a Warning saying what may be left behind.
+ */
+import { recordEvent } from "../shared/events";
+import { KubeClient } from "../shared/kube";
+import { R } from "../shared/resources";
+import type { OCloudObject } from "./admission";
+import type { FPRObject } from "./cache";
+import { classifyFailure, OCloudConfigError, RemoteFailure } from "./errors";
+import type { OCloudConnections } from "./oclouds";
+import { isOwnedBy, RemoteRequest, remoteRefOf } from "./remote";
+import { ComputedStatus, Observation, unreachableSince } from "./status";
+import { COMPONENT } from "./status-writer";
+
+/** The finalizer Pepr's Finalize binding adds; released here, never by Pepr (the Finalize callback returns false). */
+export const PEPR_FINALIZER = "pepr.dev/finalizer";
+export const DEFAULT_UNREACHABLE_RELEASE_SECONDS = 600;
+/** Fallback re-check while the O-Cloud deletes the remote; its DELETED watch event normally comes first. */
+const DELETION_RECHECK_MS = 30_000;
+
+export interface DeletionContext {
+  local: KubeClient;
+  connections: OCloudConnections;
+  ocloud?: OCloudObject;
+  observe(o: Observation): Promise<ComputedStatus>;
+  releaseAfterSeconds: number;
+}
+
+export async function deleteRequest(fpr: FPRObject, ctx: DeletionContext): Promise<{ requeueAfterMs?: number }> {
+  if (!fpr.metadata.finalizers?.includes(PEPR_FINALIZER)) return {}; // released already; another finalizer holds it
+  const ref = remoteRefOf(fpr);
+  const label = `${ref.namespace}/${ref.name}`;
+  const ocloudName = fpr.spec?.oCloudId ?? "";
+
+  let remote: RemoteRequest | undefined;
+  try {
+    if (!ctx.ocloud) throw new OCloudConfigError("OCloudNotFound", `OCloud ${ocloudName} not found in namespace ${fpr.metadata.namespace}`);
+    const { client } = await ctx.connections.connect(ctx.ocloud);
+    remote = await client.find<RemoteRequest>(R.ProvisioningRequest, ref.name, ref.namespace);
+    if (remote && isOwnedBy(remote, fpr) && !remote.metadata.deletionTimestamp) {
+      await client.delete(R.ProvisioningRequest, ref.name, ref.namespace);
+      remote = await client.find<RemoteRequest>(R.ProvisioningRequest, ref.name, ref.namespace);
+    }
+  } catch (e) {
+    return cannotDelete(fpr, ctx, classifyFailure(e, ocloudName, "delete"), label);
+  }
+
+  if (remote && isOwnedBy(remote, fpr)) {
+    const detail = remote.status?.provisioningStatus?.provisioningMessage;
+    await ctx.observe({
+      kind: "deleting",
+      remote,
+      message: `waiting for O-Cloud ${ocloudName} to delete ProvisioningRequest ${label}${detail ? `: ${detail}` : ""}`,
+    });
+    return { requeueAfterMs: DELETION_RECHECK_MS };
+  }
+  await ctx.observe({
+    kind: "deleting",
+    remote: null,
+    message: remote
+      ? `ProvisioningRequest ${label} on O-Cloud ${ocloudName} belongs to another request and is left in place; releasing`
+      : `ProvisioningRequest ${label} is gone from O-Cloud ${ocloudName}; releasing`,
+  });
+  await release(ctx.local, fpr);
+  return {};
+}
+
+/** The O-Cloud cannot be reached (or refuses the delete): wait, up to the limit, then release anyway. */
+async function cannotDelete(fpr: FPRObject, ctx: DeletionContext, failure: RemoteFailure, label: string) {
+  const ocloudName = fpr.spec?.oCloudId ?? "";
+  if (!fpr.status?.remoteName) {
+    // Nothing was ever created there (the request never got past Pending), so nothing can be left behind.
+    await ctx.observe({ kind: "deleting", failure, message: `${failure.message}; nothing was created on O-Cloud ${ocloudName}, releasing` });
+    await release(ctx.local, fpr);
+    return {};
+  }
+  const deadline = releaseDeadline(fpr, ctx.releaseAfterSeconds, new Date());
+  if (Date.now() >= deadline.getTime()) {
+    const message =
+      `${failure.message}; released after ${ctx.releaseAfterSeconds}s without confirming that ProvisioningRequest ${label} ` +
+      `was deleted on O-Cloud ${ocloudName}: check for it there (limit: OCP_FOCOM_UNREACHABLE_RELEASE_SECONDS)`;
+    await ctx.observe({ kind: "deleting", failure, message });
+    await recordEvent(ctx.local, fpr, "Warning", "ReleasedUnconfirmed", message, COMPONENT).catch(() => undefined);
+    await release(ctx.local, fpr);
+    return {};
+  }
+  await ctx.observe({
+    kind: "deleting",
+    failure,
+    message: `${failure.message}; waiting to delete ProvisioningRequest ${label}, released anyway at ${deadline.toISOString()} if this persists`,
+  });
+  throw new Error(failure.message); // the work queue retries with backoff
+}
+
+/**
+ * When deletion gives up on the O-Cloud: the limit counted from the later of the deletion request and the start of
+ * the current outage (the OCloudReachable condition's transition), so a long outage before the delete still leaves
+ * the O-Cloud the full limit to come back.
+ */
+export function releaseDeadline(fpr: FPRObject, limitSeconds: number, now: Date): Date {
+  // Not failing yet per the status: the outage starts now (this observation is about to record it).
+  const outage = Date.parse(unreachableSince(fpr.status) ?? now.toISOString());
+  const requested = Date.parse(fpr.metadata.deletionTimestamp ?? now.toISOString());
+  return new Date(Math.max(outage, requested) + limitSeconds * 1000);
+}
+
+/** Removes the finalizer with optimistic concurrency on resourceVersion, so a concurrent change is never lost. */
+async function release(local: KubeClient, fpr: FPRObject): Promise<void> {
+  const finalizers = (fpr.metadata.finalizers ?? []).filter(f => f !== PEPR_FINALIZER);
+  await local.mergePatch(R.FocomProvisioningRequest, fpr.metadata.name, fpr.metadata.namespace, {
+    metadata: { finalizers, resourceVersion: fpr.metadata.resourceVersion },
+  });
+}

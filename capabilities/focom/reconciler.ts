@@ -1,0 +1,123 @@
+/**
+ * Reconciles one FocomProvisioningRequest: check its references -> connect to its O-Cloud -> server-side apply the
+ * ProvisioningRequest there (never over someone else's) -> mirror the remote status. Level-based: it re-reads the
+ * request and the remote every time, so missed events, restarts and retries converge on the same result.
+ */
+import { KubeClient } from "../shared/kube";
+import { R } from "../shared/resources";
+import type { FPRObject, FocomCache } from "./cache";
+import { deleteRequest } from "./deletion";
+import { classifyFailure, RemoteFailure } from "./errors";
+import type { OCloudConnections } from "./oclouds";
+import { checkParameters } from "./parameters";
+import { desiredRemote, isOwnedBy, needsApply, REQUEST_ANNOTATION, RemoteRequest, remoteRefOf } from "./remote";
+import type { Observation } from "./status";
+import { StatusWriter } from "./status-writer";
+import { resolveTemplateInfo } from "./template-info";
+
+export interface ReconcileResult {
+  requeueAfterMs?: number;
+}
+
+export interface ReconcilerOptions {
+  /** How long deletion waits for an unreachable O-Cloud before releasing the request anyway. */
+  unreachableReleaseSeconds: number;
+}
+
+/** Re-check of a name conflict or a refused write: both are resolved on the O-Cloud, where no event of ours fires. */
+export const RECHECK_MS = 60_000;
+
+export class FocomReconciler {
+  /** Requests whose next reconcile re-applies the remote even if it looks current (periodic resync heals drift). */
+  private readonly forceApply = new Set<string>();
+  private readonly status: StatusWriter;
+
+  constructor(
+    private readonly local: KubeClient,
+    private readonly cache: FocomCache,
+    private readonly connections: OCloudConnections,
+    private readonly opts: ReconcilerOptions,
+  ) {
+    this.status = new StatusWriter(local);
+  }
+
+  resync(key: string): void {
+    this.forceApply.add(key);
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const [namespace, name] = key.split("/");
+    // A fresh read: the informer may lag behind our own last status write.
+    const fpr = await this.local.find<FPRObject>(R.FocomProvisioningRequest, name, namespace);
+    if (!fpr) {
+      this.forceApply.delete(key);
+      return {};
+    }
+    const spec = fpr.spec ?? {};
+    const ref = remoteRefOf(fpr);
+    const ocloudName = spec.oCloudId ?? "";
+    const observe = (observation: Observation) => this.status.observe(fpr, { observation, ocloud: ocloudName, remote: ref });
+    const ocloud = spec.oCloudId ? this.cache.oclouds.get(spec.oCloudId, namespace) : undefined;
+
+    if (fpr.metadata.deletionTimestamp) {
+      return deleteRequest(fpr, {
+        local: this.local,
+        connections: this.connections,
+        ocloud,
+        observe,
+        releaseAfterSeconds: this.opts.unreachableReleaseSeconds,
+      });
+    }
+
+    // References can vanish after admission (OCloud or TemplateInfo deleted): report, and wait for their events.
+    if (!ocloud) {
+      await observe({ kind: "invalid", reason: "OCloudNotFound", message: `spec.oCloudId: no OCloud named "${ocloudName}" in namespace ${namespace}` });
+      return {};
+    }
+    const templateInfos = this.cache.inNamespace(this.cache.templateInfos, namespace);
+    const resolved = resolveTemplateInfo(templateInfos, spec.templateName, spec.templateVersion, namespace);
+    if (!resolved.templateInfo) {
+      await observe({ kind: "invalid", reason: "TemplateNotFound", message: resolved.violation!.message });
+      return {};
+    }
+    const violations = checkParameters(spec.templateParameters ?? {}, resolved.templateInfo, { namespace: ref.namespace });
+    if (violations.length > 0) {
+      await observe({ kind: "invalid", reason: "InvalidParameters", message: violations.map(v => v.message).join("; ") });
+      return {};
+    }
+
+    const disconnected = async (failure: RemoteFailure): Promise<never> => {
+      await observe({ kind: "disconnected", failure });
+      throw new Error(failure.message); // the work queue retries with backoff
+    };
+    let client: KubeClient;
+    let remote: RemoteRequest | undefined;
+    try {
+      client = (await this.connections.connect(ocloud)).client;
+      remote = await client.find<RemoteRequest>(R.ProvisioningRequest, ref.name, ref.namespace);
+    } catch (e) {
+      return disconnected(classifyFailure(e, ocloudName, "read"));
+    }
+
+    if (remote && !isOwnedBy(remote, fpr)) {
+      await observe({ kind: "conflict", owner: remote.metadata.annotations?.[REQUEST_ANNOTATION] });
+      return { requeueAfterMs: RECHECK_MS };
+    }
+
+    const desired = desiredRemote(fpr, ocloud);
+    const mustApply = !remote || this.forceApply.delete(key) || needsApply(remote, desired);
+    // A remote being deleted (by hand on the O-Cloud) cannot be revived; it is created again once gone.
+    if (mustApply && !remote?.metadata.deletionTimestamp) {
+      try {
+        remote = await client.apply<RemoteRequest>(R.ProvisioningRequest, desired);
+      } catch (e) {
+        const failure = classifyFailure(e, ocloudName, "write");
+        if (failure.kind !== "rejected") return disconnected(failure);
+        await observe({ kind: "rejected", message: failure.message, remote });
+        return { requeueAfterMs: RECHECK_MS };
+      }
+    }
+    await observe({ kind: "mirrored", remote });
+    return {};
+  }
+}

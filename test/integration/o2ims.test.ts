@@ -1,0 +1,228 @@
+/**
+ * The O2IMS capability end to end on a real control plane: the built module (real admission webhooks called by
+ * the API server, the watcher in the same process) and the BYOH/CAPI simulator playing the layer below.
+ */
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { load } from "js-yaml";
+import { KubeClient, KubeObject } from "../../capabilities/shared/kube";
+import { R } from "../../capabilities/shared/resources";
+import { Plane, startPlane } from "../harness/plane";
+import { ModuleProcess, startModule } from "../harness/module";
+import { waitFor } from "../harness/wait";
+import { registerHost } from "../sim/hosts";
+import { Simulator } from "../sim/simulator";
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, "../..");
+const NS = "o2ims-it";
+
+let plane: Plane;
+let client: KubeClient;
+let mod: ModuleProcess;
+let sim: Simulator;
+
+type PR = KubeObject & { spec: Record<string, unknown>; status?: { provisioningStatus?: { provisioningState?: string; provisioningMessage?: string }; provisionedResourceSet?: { oCloudNodeClusterId?: string; oCloudInfrastructureResourceIds?: string[] }; conditions?: { type: string; status: string; reason: string }[] } };
+
+const hosts = (masters: number[], workers: number[]) => ({
+  masters: masters.map(i => ({ hostId: i, hostName: `target-${i}`, hostIp: `10.10.0.${i}` })),
+  workers: workers.map(i => ({ hostId: i, hostName: `target-${i}`, hostIp: `10.10.0.${i}` })),
+});
+
+function request(name: string, clusterName: string, masters: number[], workers: number[], extra: Record<string, unknown> = {}): PR {
+  return {
+    apiVersion: "o2ims.provisioning.oran.org/v1alpha1",
+    kind: "ProvisioningRequest",
+    metadata: { name, namespace: NS },
+    spec: {
+      name: `${clusterName} cluster`,
+      templateName: "byoh-workload-cluster",
+      templateVersion: "v1",
+      templateParameters: { clusterName, k8sVersion: "v1.32.0", controlPlaneEndpoint: "10.10.1.1", hosts: hosts(masters, workers), ...extra },
+    },
+  };
+}
+
+const getPR = (name: string) => client.find<PR>(R.ProvisioningRequest, name, NS);
+const stateOf = async (name: string) => (await getPR(name))?.status?.provisioningStatus?.provisioningState;
+
+async function waitState(name: string, state: string, timeoutMs = 60_000): Promise<PR> {
+  return waitFor(
+    async () => {
+      const pr = await getPR(name);
+      return pr?.status?.provisioningStatus?.provisioningState === state ? pr : undefined;
+    },
+    { timeoutMs, message: `ProvisioningRequest ${name} ${state} (last: ${JSON.stringify((await getPR(name))?.status?.provisioningStatus)})` },
+  );
+}
+
+/** kubectl apply through the real API server and webhooks; resolves with the exit status and stderr. */
+async function kubectlApply(obj: unknown): Promise<{ ok: boolean; stderr: string }> {
+  const file = path.join(plane.dir, `apply-${Date.now()}.json`);
+  fs.writeFileSync(file, JSON.stringify(obj));
+  try {
+    await run("kubectl", ["--kubeconfig", plane.kubeconfig, "apply", "-f", file]);
+    return { ok: true, stderr: "" };
+  } catch (e) {
+    return { ok: false, stderr: String((e as { stderr?: string }).stderr ?? e) };
+  }
+}
+
+const listOwned = (res: (typeof R)[keyof typeof R], pr: PR) =>
+  client.list(res, { namespace: NS, labelSelector: `o2ims.provisioning.oran.org/request-uid=${pr.metadata.uid}` });
+
+beforeAll(async () => {
+  plane = await startPlane({ crds: "all" });
+  client = await plane.client("o2ims-it");
+  const template = load(fs.readFileSync(path.join(ROOT, "templates/byoh-workload-cluster.yaml"), "utf8")) as KubeObject;
+  await client.apply(R.ClusterTemplate, template);
+  // A template with short stage timeouts for the timeout case.
+  await client.apply(R.ClusterTemplate, {
+    ...template,
+    metadata: { name: "byoh-fast.v1" },
+    spec: { ...(template.spec as object), templateName: "byoh-fast", timeouts: { hostsSeconds: 4, controlPlaneSeconds: 4, workersSeconds: 4 } },
+  });
+  await client.apply(R.Namespace, { metadata: { name: NS } });
+  for (let i = 1; i <= 12; i++) await registerHost(client, { name: `target-${i}`, labels: { "host-id": String(i) }, ip: `10.10.0.${i}` });
+  sim = new Simulator(await plane.client("capi-simulator"), { stepDelayMs: 50 });
+  sim.setFault("target-9", "bootstrap-failure");
+  sim.setFault("target-10", { slowMs: 60_000 });
+  await sim.start();
+  mod = await startModule({ kubeconfig: plane.kubeconfig, dir: path.join(plane.dir, "module"), env: { OCP_RESYNC_SECONDS: "30" } });
+}, 240_000);
+
+afterAll(async () => {
+  sim?.stop();
+  await mod?.stop();
+  await plane?.stop();
+});
+
+describe("ProvisioningRequest admission", () => {
+  it("denies a bad request through the API server's webhook, naming the field and rule, and creates nothing", async () => {
+    const bad = request("bad-even", "bad", [1, 2], []);
+    const res = await kubectlApply(bad);
+    expect(res.ok).toBe(false);
+    expect(res.stderr).toContain("denied the request");
+    expect(res.stderr).toMatch(/spec\.templateParameters\.hosts\.masters.*odd/);
+    expect(await getPR("bad-even")).toBeUndefined();
+    expect(await client.find(R.Cluster, "bad", NS)).toBeUndefined();
+  });
+
+  it("denies a host with no registered ByoHost and a host whose pinning label does not match", async () => {
+    const unknown = request("bad-host", "badhost", [1], []);
+    (unknown.spec.templateParameters as { hosts: ReturnType<typeof hosts> }).hosts.masters[0].hostName = "nowhere";
+    const res = await kubectlApply(unknown);
+    expect(res.ok).toBe(false);
+    expect(res.stderr).toContain('no ByoHost named "nowhere"');
+    const mismatch = request("bad-label", "badlabel", [1], []);
+    (mismatch.spec.templateParameters as { hosts: ReturnType<typeof hosts> }).hosts.masters[0].hostId = 99;
+    const res2 = await kubectlApply(mismatch);
+    expect(res2.ok).toBe(false);
+    expect(res2.stderr).toContain("has label host-id=1");
+    expect(await getPR("bad-host")).toBeUndefined();
+    expect(await getPR("bad-label")).toBeUndefined();
+  });
+
+  it("denies an unknown template version, listing the known ones", async () => {
+    const res = await kubectlApply({ ...request("bad-tpl", "badtpl", [1], []), spec: { ...request("x", "x", [1], []).spec, templateVersion: "v9" } });
+    expect(res.ok).toBe(false);
+    expect(res.stderr).toContain('has no version "v9"; available versions: v1');
+  });
+});
+
+describe("ProvisioningRequest lifecycle", () => {
+  it("provisions a pinned cluster to fulfilled with every object present, owned and labelled", async () => {
+    await client.create(R.ProvisioningRequest, request("edge", "edge", [1, 2, 3], [4, 5]));
+    const pr = await waitState("edge", "fulfilled");
+    const cluster = await client.get(R.Cluster, "edge", NS);
+    expect(cluster.metadata.ownerReferences?.map(o => o.uid)).toEqual([pr.metadata.uid]);
+    expect(pr.status?.provisionedResourceSet?.oCloudNodeClusterId).toBe(cluster.metadata.uid);
+    const hostUids = await Promise.all([1, 2, 3, 4, 5].map(async i => (await client.get(R.ByoHost, `target-${i}`, "default")).metadata.uid!));
+    expect(pr.status?.provisionedResourceSet?.oCloudInfrastructureResourceIds).toEqual([...hostUids].sort());
+    expect((await listOwned(R.MachineDeployment, pr)).map(m => m.metadata.name).sort()).toEqual(["edge-worker-4", "edge-worker-5"]);
+    expect(await listOwned(R.KubeadmControlPlane, pr)).toHaveLength(1);
+    expect(await listOwned(R.ByoCluster, pr)).toHaveLength(1);
+    expect(await listOwned(R.ByoMachineTemplate, pr)).toHaveLength(3); // control plane + one per worker
+    expect(await listOwned(R.KubeadmConfigTemplate, pr)).toHaveLength(1);
+    expect(pr.status?.conditions?.find(c => c.type === "Ready")?.status).toBe("True");
+    const events = await client.list(R.Event, { namespace: NS, fieldSelector: `involvedObject.name=edge` });
+    expect(events.map(e => (e as unknown as { reason: string }).reason)).toContain("Fulfilled");
+  });
+
+  it("scales out and in, deleting the removed worker's objects and releasing its host", async () => {
+    const pr = (await getPR("edge"))!;
+    const params = pr.spec.templateParameters as { hosts: ReturnType<typeof hosts> };
+    await client.mergePatch(R.ProvisioningRequest, "edge", NS, { spec: { templateParameters: { hosts: { ...params.hosts, workers: hosts([], [4, 5, 6]).workers } } } });
+    await waitFor(async () => (await listOwned(R.MachineDeployment, pr)).length === 3, { message: "3 MachineDeployments" });
+    await waitState("edge", "fulfilled");
+    await client.mergePatch(R.ProvisioningRequest, "edge", NS, { spec: { templateParameters: { hosts: { ...params.hosts, workers: hosts([], [5, 6]).workers } } } });
+    await waitFor(async () => (await listOwned(R.MachineDeployment, pr)).map(m => m.metadata.name).sort().join() === "edge-worker-5,edge-worker-6", { message: "worker 4 removed" });
+    const released = await waitFor(async () => {
+      const h = await client.get(R.ByoHost, "target-4", "default");
+      return !(h.status as { machineRef?: unknown }).machineRef ? h : undefined;
+    }, { message: "target-4 released" });
+    expect(released.metadata.labels?.["host-id"]).toBe("4");
+    expect(await client.find(R.ByoMachineTemplate, "edge-worker-4", NS)).toBeUndefined();
+    await waitState("edge", "fulfilled");
+  });
+
+  it("rejects a change of an immutable parameter with a message that says so", async () => {
+    const pr = (await getPR("edge"))!;
+    const res = await kubectlApply({ ...pr, metadata: { name: "edge", namespace: NS }, status: undefined, spec: { ...pr.spec, templateParameters: { ...(pr.spec.templateParameters as object), clusterName: "renamed" } } });
+    expect(res.ok).toBe(false);
+    expect(res.stderr).toContain("immutable");
+  });
+
+  it("upgrades the Kubernetes version, control plane then workers", async () => {
+    await client.mergePatch(R.ProvisioningRequest, "edge", NS, { spec: { templateParameters: { k8sVersion: "v1.32.4" } } });
+    await waitFor(async () => (await stateOf("edge")) !== "fulfilled" || ((await client.get(R.KubeadmControlPlane, "edge-control-plane", NS)).spec as { version: string }).version === "v1.32.4", { message: "upgrade started" });
+    await waitFor(async () => ((await client.get(R.KubeadmControlPlane, "edge-control-plane", NS)).status as { version?: string })?.version === "v1.32.4", { timeoutMs: 60_000, message: "control plane at v1.32.4" });
+    await waitState("edge", "fulfilled");
+    const mds = await client.list(R.MachineDeployment, { namespace: NS, labelSelector: "cluster.x-k8s.io/cluster-name=edge" });
+    expect(mds.map(m => (m.spec as { template: { spec: { version: string } } }).template.spec.version)).toEqual(["v1.32.4", "v1.32.4"]);
+  });
+
+  it("fails with the reason when a host fails bootstrap", async () => {
+    await client.create(R.ProvisioningRequest, request("broken", "broken", [9], []));
+    const pr = await waitState("broken", "failed");
+    expect(pr.status?.provisioningStatus?.provisioningMessage).toContain("host target-9 failed bootstrap");
+    expect(pr.status?.conditions?.find(c => c.type === "Ready")?.reason).toBe("HostBootstrapFailed");
+  });
+
+  it("fails with a timeout when a stage takes longer than the template allows", async () => {
+    const slow = request("slow", "slow", [10], []);
+    slow.spec.templateName = "byoh-fast";
+    await client.create(R.ProvisioningRequest, slow);
+    const pr = await waitState("slow", "failed", 30_000);
+    expect(pr.status?.provisioningStatus?.provisioningMessage).toMatch(/^timed out after 4s in stage ControlPlaneProvisioning/);
+  });
+
+  it("finishes the job after the module is killed mid-provisioning, with no duplicate or orphan", async () => {
+    sim.setFault("target-11", { slowMs: 3_000 });
+    await client.create(R.ProvisioningRequest, request("restart", "restart", [11], [12]));
+    await waitFor(() => client.find(R.Cluster, "restart", NS), { message: "Cluster restart created" });
+    await mod.stop({ hard: true, keepWebhooks: true });
+    await mod.restart();
+    const pr = await waitState("restart", "fulfilled", 60_000);
+    expect(await client.list(R.Cluster, { namespace: NS, labelSelector: `o2ims.provisioning.oran.org/request-uid=${pr.metadata.uid}` })).toHaveLength(1);
+    expect(await listOwned(R.MachineDeployment, pr)).toHaveLength(1);
+    expect(await listOwned(R.KubeadmControlPlane, pr)).toHaveLength(1);
+  });
+
+  it("deletes: Cluster first, then the leftovers, hosts released with their pinning labels, finalizer last", async () => {
+    const pr = (await getPR("edge"))!;
+    await client.delete(R.ProvisioningRequest, "edge", NS);
+    await waitFor(async () => (await getPR("edge")) === undefined, { timeoutMs: 60_000, message: "edge deleted" });
+    for (const res of [R.Cluster, R.ByoCluster, R.KubeadmControlPlane, R.MachineDeployment, R.ByoMachineTemplate, R.KubeadmConfigTemplate]) {
+      expect(await listOwned(res, pr)).toHaveLength(0);
+    }
+    for (const i of [1, 2, 3, 5, 6]) {
+      const h = await client.get(R.ByoHost, `target-${i}`, "default");
+      expect((h.status as { machineRef?: unknown }).machineRef).toBeUndefined();
+      expect(h.metadata.labels?.["host-id"]).toBe(String(i));
+      expect(h.metadata.labels?.["cluster.x-k8s.io/cluster-name"]).toBeUndefined();
+    }
+  });
+});
