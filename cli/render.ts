@@ -10,6 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import yaml from "js-yaml";
 import { Document, readRenderInput, renderCluster } from "../generators/render";
+import { formatViolations } from "../generators/parameters";
 
 const DEFAULT_TEMPLATE_FILE = path.resolve(__dirname, "..", "templates", "byoh-workload-cluster.yaml");
 const USAGE = "usage: npm run render -- <file.yaml>   (a ProvisioningRequest or FocomProvisioningRequest, optionally with a ClusterTemplate or TemplateInfo)";
@@ -45,7 +46,7 @@ function main(args: string[]): number {
   }
   const { objects, violations } = "input" in read ? renderCluster(read.input) : { objects: [], violations: read.violations };
   if (violations.length > 0) {
-    process.stderr.write(violations.map(v => `${v.field}: ${v.message}\n`).join(""));
+    process.stderr.write(`${formatViolations(violations, "\n")}\n`);
     return 1;
   }
   process.stdout.write(objects.map(o => yaml.dump(o, { noRefs: true, lineWidth: -1 })).join("---\n"));

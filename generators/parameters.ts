@@ -23,6 +23,10 @@ export type Violation = {
   message: string;
 };
 
+/** One line per violation, `<field>: <message>`, as admission denials, status messages and the render CLI print them. */
+export const formatViolations = (violations: Violation[], separator = "; ") =>
+  violations.map(v => `${v.field}: ${v.message}`).join(separator);
+
 export interface ValidateOptions {
   /** Namespace the cluster objects are created in (limits the cluster name, see names.ts). */
   namespace: string;

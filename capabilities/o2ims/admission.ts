@@ -2,7 +2,7 @@
  * Admission of ProvisioningRequests: defaulting from the ClusterTemplate and every rule that can be checked before
  * anything is created (parameters, template, live ByoHosts, other requests, update rules).
  */
-import { applyDefaults, validateParameters, validateUpdate, Violation } from "../../generators/parameters";
+import { applyDefaults, formatViolations, validateParameters, validateUpdate, Violation } from "../../generators/parameters";
 import type { ByohTemplateParameters, ProvisioningRequestSpec } from "../../crds/generated/types";
 import type { KubeObject } from "../shared/kube";
 import { checkHosts, hostsOf } from "./hosts";
@@ -37,9 +37,9 @@ export function resolveTemplate(
   const versions = view.templateVersions(spec.templateName);
   const message = versions.length
     ? spec.templateVersion
-      ? `spec.templateVersion: ClusterTemplate ${spec.templateName} has no version "${spec.templateVersion}"; available versions: ${versions.join(", ")}`
-      : `spec.templateVersion: required because ClusterTemplate ${spec.templateName} has several versions: ${versions.join(", ")}`
-    : `spec.templateName: no ClusterTemplate named "${spec.templateName}"; available templates: ${view.templateNames().join(", ") || "(none)"}`;
+      ? `ClusterTemplate ${spec.templateName} has no version "${spec.templateVersion}"; available versions: ${versions.join(", ")}`
+      : `required because ClusterTemplate ${spec.templateName} has several versions: ${versions.join(", ")}`
+    : `no ClusterTemplate named "${spec.templateName}"; available templates: ${view.templateNames().join(", ") || "(none)"}`;
   return { violation: { field: versions.length ? "spec.templateVersion" : "spec.templateName", rule: "template-exists", message } };
 }
 
@@ -72,7 +72,7 @@ export function validateRequest(input: RequestInput, view: AdmissionView): Viola
         violations.push({
           field: `spec.${field}`,
           rule: "immutable",
-          message: `spec.${field} is immutable: it was "${oldSpec[field]}", the update says "${spec[field]}"`,
+          message: `${field} is immutable: it was "${oldSpec[field]}", the update says "${spec[field]}"`,
         });
       }
     }
@@ -94,7 +94,7 @@ export function validateRequest(input: RequestInput, view: AdmissionView): Viola
       violations.push({
         field: "spec.templateParameters.clusterName",
         rule: "cluster-name-unique",
-        message: `spec.templateParameters.clusterName: cluster "${params.clusterName}" is already requested in namespace ${input.namespace} by ProvisioningRequest ${clash.metadata.name}`,
+        message: `cluster "${params.clusterName}" is already requested in namespace ${input.namespace} by ProvisioningRequest ${clash.metadata.name}`,
       });
     }
   }
@@ -120,4 +120,4 @@ export function validateRequest(input: RequestInput, view: AdmissionView): Viola
 
 /** One denial message naming every violated field and rule. */
 export const denialMessage = (violations: Violation[]) =>
-  `ProvisioningRequest rejected: ${violations.map(v => v.message).join("; ")}`;
+  `ProvisioningRequest rejected: ${formatViolations(violations)}`;

@@ -45,7 +45,7 @@ export function checkHosts(params: ByohTemplateParameters, ctx: HostContext, pre
       violations.push({
         field: `${field}.hostName`,
         rule: "host-registered",
-        message: `${field}.hostName: no ByoHost named "${host.hostName}" is registered in any namespace (start the BYOH agent on that host first)`,
+        message: `no ByoHost named "${host.hostName}" is registered in any namespace (start the BYOH agent on that host first)`,
       });
       continue;
     }
@@ -53,7 +53,7 @@ export function checkHosts(params: ByohTemplateParameters, ctx: HostContext, pre
       violations.push({
         field: `${field}.hostName`,
         rule: "host-unique",
-        message: `${field}.hostName: ByoHost "${host.hostName}" exists in several namespaces (${matches.map(m => m.metadata.namespace).join(", ")}); BYOH cannot tell them apart`,
+        message: `ByoHost "${host.hostName}" exists in several namespaces (${matches.map(m => m.metadata.namespace).join(", ")}); BYOH cannot tell them apart`,
       });
       continue;
     }
@@ -64,7 +64,7 @@ export function checkHosts(params: ByohTemplateParameters, ctx: HostContext, pre
         field: `${field}.hostId`,
         rule: "host-pinning-label",
         message:
-          `${field}.hostId: ByoHost ${byoHost.metadata.namespace}/${host.hostName} has label ${ctx.pinningLabel}=${label ?? "(none)"}, ` +
+          `ByoHost ${byoHost.metadata.namespace}/${host.hostName} has label ${ctx.pinningLabel}=${label ?? "(none)"}, ` +
           `not "${host.hostId}"; pinning labels are set when the BYOH agent registers the host (--label ${ctx.pinningLabel}=${host.hostId})`,
       });
       continue;
@@ -78,7 +78,7 @@ export function checkHosts(params: ByohTemplateParameters, ctx: HostContext, pre
       violations.push({
         field: `${field}.hostName`,
         rule: "host-free",
-        message: `${field}.hostName: ByoHost ${host.hostName} is already attached to a machine${attachedTo ? ` of cluster ${attachedTo}` : ""}`,
+        message: `ByoHost ${host.hostName} is already attached to a machine${attachedTo ? ` of cluster ${attachedTo}` : ""}`,
       });
       continue;
     }
@@ -87,7 +87,7 @@ export function checkHosts(params: ByohTemplateParameters, ctx: HostContext, pre
       violations.push({
         field: `${field}.hostName`,
         rule: "host-not-pinned-elsewhere",
-        message: `${field}.hostName: host ${host.hostName} (hostId ${host.hostId}) is already pinned by ProvisioningRequest ${owner}`,
+        message: `host ${host.hostName} (hostId ${host.hostId}) is already pinned by ProvisioningRequest ${owner}`,
       });
     }
   }

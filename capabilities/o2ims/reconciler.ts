@@ -3,7 +3,7 @@
  * live Cluster API objects. Level-based: it reads the current request and cluster state every time, so a missed
  * event, a restart or a retry all converge on the same result.
  */
-import { applyDefaults, validateParameters } from "../../generators/parameters";
+import { applyDefaults, formatViolations, validateParameters } from "../../generators/parameters";
 import { generateCluster, GENERATED_KINDS } from "../../generators/byoh-cluster";
 import { REQUEST_UID_LABEL } from "../../generators/names";
 import type { ProvisioningRequestStatus } from "../../crds/generated/types";
@@ -55,7 +55,7 @@ export class RequestReconciler {
     const params = applyDefaults(pr.spec.templateParameters ?? {}, template.spec);
     const violations = validateParameters(params, template.spec, { namespace });
     if (violations.length > 0) {
-      const message = violations.map(v => v.message).join("; ");
+      const message = formatViolations(violations);
       await this.writeStatus(pr, {
         state: "failed",
         message,
