@@ -59,6 +59,16 @@ const sameJSON = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
 export function validateRequest(input: RequestInput, view: AdmissionView): Violation[] {
   const { spec, oldSpec } = input;
   if (input.operation === "UPDATE" && oldSpec && sameJSON(spec, oldSpec)) return [];
+  if (input.operation === "UPDATE" && oldSpec) {
+    const changed = (["templateName", "templateVersion"] as const).filter(f => oldSpec[f] !== undefined && oldSpec[f] !== spec[f]);
+    if (changed.length > 0) {
+      return changed.map(f => ({
+        field: `spec.${f}`,
+        rule: "immutable",
+        message: `${f} is immutable: it was "${oldSpec[f]}", the update says "${spec[f]}"`,
+      }));
+    }
+  }
   const resolved = resolveTemplate(spec, view);
   if (!resolved.template) return [resolved.violation!];
   const template = resolved.template.spec;
@@ -67,15 +77,6 @@ export function validateRequest(input: RequestInput, view: AdmissionView): Viola
   const violations: Violation[] = [];
 
   if (input.operation === "UPDATE" && oldSpec) {
-    for (const field of ["templateName", "templateVersion"] as const) {
-      if (oldSpec[field] !== undefined && oldSpec[field] !== spec[field]) {
-        violations.push({
-          field: `spec.${field}`,
-          rule: "immutable",
-          message: `${field} is immutable: it was "${oldSpec[field]}", the update says "${spec[field]}"`,
-        });
-      }
-    }
     const oldParams = applyDefaults(oldSpec.templateParameters ?? {}, template);
     violations.push(...validateUpdate(oldParams, params, template, opts));
   } else {
