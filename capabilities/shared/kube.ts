@@ -3,8 +3,9 @@
  * field manager; the FOCOM capability talks to several O-Clouds and every writer here needs its own stable
  * field manager, so the module, the CLI and the tests share this client instead.
  */
-import { KubeConfig } from "@kubernetes/client-node";
+import fs from "node:fs";
 import https from "node:https";
+import { Credentials, loadDefaultCredentials, loadKubeconfigFile, parseKubeconfig } from "./kubeconfig";
 import { apiVersionOf, Resource } from "./resources";
 
 export interface ObjectMeta {
@@ -64,31 +65,35 @@ export interface ListOptions {
 
 export class KubeClient {
   readonly server: string;
-  private readonly tls: https.RequestOptions = {};
+  private readonly tls: https.RequestOptions;
   private readonly agent: https.Agent;
-  private readonly headers: Record<string, string> = {};
+  private token?: { value: string; readAt: number };
 
   private constructor(
-    private readonly config: KubeConfig,
+    private readonly creds: Credentials,
     readonly fieldManager: string,
   ) {
-    const cluster = config.getCurrentCluster();
-    if (!cluster) throw new Error("kubeconfig has no current cluster");
-    this.server = cluster.server.replace(/\/$/, "");
+    this.server = creds.server;
+    this.tls = { ca: creds.ca, cert: creds.cert, key: creds.key, rejectUnauthorized: !creds.insecureSkipTLSVerify };
     this.agent = new https.Agent({ keepAlive: true, maxSockets: 64 });
   }
 
-  /** From a kubeconfig file path, its text, or (no argument) the default loading rules (KUBECONFIG, in-cluster). */
+  /** From a kubeconfig file path, its text, or (no argument) KUBECONFIG / ~/.kube/config / the pod's service account. */
   static async create(opts: { file?: string; text?: string; fieldManager?: string } = {}): Promise<KubeClient> {
-    const kc = new KubeConfig();
-    if (opts.text) kc.loadFromString(opts.text);
-    else if (opts.file) kc.loadFromFile(opts.file);
-    else kc.loadFromDefault();
-    const client = new KubeClient(kc, opts.fieldManager ?? "o-cloud-provisioner");
-    await kc.applyToHTTPSOptions(client.tls);
-    const auth = client.tls.headers as Record<string, string> | undefined;
-    if (auth) Object.assign(client.headers, auth);
-    return client;
+    const creds = opts.text ? parseKubeconfig(opts.text) : opts.file ? loadKubeconfigFile(opts.file) : loadDefaultCredentials();
+    return new KubeClient(creds, opts.fieldManager ?? "o-cloud-provisioner");
+  }
+
+  /** Authorization header; a token file is re-read every minute (projected service-account tokens rotate). */
+  private get headers(): Record<string, string> {
+    if (this.creds.token) return { Authorization: `Bearer ${this.creds.token}` };
+    if (this.creds.tokenFile) {
+      if (!this.token || Date.now() - this.token.readAt > 60_000) {
+        this.token = { value: fs.readFileSync(this.creds.tokenFile, "utf8").trim(), readAt: Date.now() };
+      }
+      return { Authorization: `Bearer ${this.token.value}` };
+    }
+    return {};
   }
 
   path(res: Resource, namespace?: string, name?: string, sub?: string): string {

@@ -1,0 +1,156 @@
+/**
+ * `npm start`: the built-in local setup. Two real control planes (SMO and O-Cloud) built from Go modules, this
+ * project's CRDs plus the upstream CAPI/BYOH ones, the built module running against each plane with real admission
+ * webhooks, the BYOH/CAPI simulator with a small host fleet on the O-Cloud, and the example request, shown as a
+ * live tree until it is fulfilled. Everything stops on Ctrl-C / SIGTERM.
+ *
+ *   npm start                      run, apply the example, keep running
+ *   npm start -- --no-example      run, apply nothing
+ *   npm start -- --until-fulfilled exit 0 once the example is fulfilled (non-zero with the reason otherwise)
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { load } from "js-yaml";
+import { KubeClient, KubeObject } from "../capabilities/shared/kube";
+import { R } from "../capabilities/shared/resources";
+import { startPlane, Plane } from "../test/harness/plane";
+import { startModule, ModuleProcess } from "../test/harness/module";
+import { registerFleet } from "../test/sim/hosts";
+import { Simulator } from "../test/sim/simulator";
+import { collectTree, renderTree } from "./tree";
+
+const ROOT = path.resolve(__dirname, "..");
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const option = (name: string, fallback: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
+};
+const untilFulfilled = flag("--until-fulfilled");
+const noExample = flag("--no-example");
+const timeoutSeconds = Number(option("--timeout", "300"));
+const hostCount = Number(option("--hosts", "6"));
+const requestFile = path.resolve(option("--request", path.join(ROOT, "examples/quickstart-request.yaml")));
+const NS = "o2ims";
+
+const started = Date.now();
+const stage = (msg: string) => process.stderr.write(`[start ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
+
+interface Running {
+  planes: Plane[];
+  modules: ModuleProcess[];
+  sim?: Simulator;
+}
+const running: Running = { planes: [], modules: [] };
+
+async function shutdown(code: number): Promise<never> {
+  stage("stopping");
+  running.sim?.stop();
+  await Promise.allSettled(running.modules.map(m => m.stop()));
+  await Promise.allSettled(running.planes.map(p => p.stop()));
+  process.exit(code);
+}
+
+/** The FOCOM-side TemplateInfo describing an O-Cloud ClusterTemplate (same schema and defaults). */
+function templateInfoFor(template: KubeObject): KubeObject {
+  const spec = template.spec as { templateName: string; templateVersion: string; parameterSchema: unknown; defaults: unknown };
+  return {
+    metadata: { name: spec.templateName, namespace: NS },
+    spec: {
+      templateName: spec.templateName,
+      templateVersion: spec.templateVersion,
+      templateParameterSchema: spec.parameterSchema,
+      templateParameterDefaults: spec.defaults,
+    },
+  };
+}
+
+async function main() {
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => void shutdown(0));
+  stage("starting the SMO and O-Cloud control planes (the first run builds kube-apiserver, etcd and kube-controller-manager from Go modules: several minutes)");
+  const [smo, ocloud] = await Promise.all([startPlane({ name: `smo-${process.pid}` }), startPlane({ name: `ocloud-${process.pid}` })]);
+  running.planes.push(smo, ocloud);
+  const smoClient = await smo.client("quickstart");
+  const ocloudClient = await ocloud.client("quickstart");
+
+  stage("installing the default ClusterTemplate, TemplateInfo, OCloud edge-ocloud and its kubeconfig Secret");
+  const template = load(fs.readFileSync(path.join(ROOT, "templates/byoh-workload-cluster.yaml"), "utf8")) as KubeObject;
+  await ocloudClient.apply(R.ClusterTemplate, template);
+  for (const c of [smoClient, ocloudClient]) await c.apply(R.Namespace, { metadata: { name: NS } });
+  await smoClient.apply(R.TemplateInfo, templateInfoFor(template));
+  await smoClient.apply(R.Secret, {
+    metadata: { name: "edge-cluster-kubeconfig", namespace: NS },
+    type: "Opaque",
+    stringData: { kubeconfig: fs.readFileSync(ocloud.kubeconfig, "utf8") },
+  } as KubeObject);
+  await smoClient.apply(R.OCloud, {
+    metadata: { name: "edge-ocloud", namespace: NS },
+    spec: { endpoint: ocloud.server, secretRef: { name: "edge-cluster-kubeconfig", namespace: NS } },
+  });
+
+  stage(`starting the BYOH/CAPI simulator with ${hostCount} hosts (host-1 .. host-${hostCount}, label host-id=1..${hostCount})`);
+  await registerFleet(ocloudClient, hostCount, { prefix: "host-", namespace: "default" });
+  running.sim = new Simulator(await ocloud.client("capi-simulator"), { stepDelayMs: Number(option("--step-ms", "400")) });
+  await running.sim.start();
+
+  stage("building the module (npx pepr build, cached) and running it against both planes");
+  const [smoModule, ocloudModule] = await Promise.all([
+    startModule({ kubeconfig: smo.kubeconfig, dir: path.join(smo.dir, "module") }),
+    startModule({ kubeconfig: ocloud.kubeconfig, dir: path.join(ocloud.dir, "module") }),
+  ]);
+  running.modules.push(smoModule, ocloudModule);
+  stage(`module logs: ${smoModule.logFile} and ${ocloudModule.logFile}`);
+
+  if (noExample) {
+    printKubeconfigs(smo, ocloud);
+    stage("ready; nothing applied (--no-example). Ctrl-C stops everything.");
+    return;
+  }
+  const request = load(fs.readFileSync(requestFile, "utf8")) as KubeObject;
+  stage(`applying ${path.relative(process.cwd(), requestFile)}`);
+  await smoClient.create(R.FocomProvisioningRequest, request);
+  const outcome = await follow(smoClient, ocloudClient, request);
+  printKubeconfigs(smo, ocloud);
+  if (untilFulfilled) return shutdown(outcome.ok ? 0 : 1);
+  stage("fulfilled; everything keeps running. Ctrl-C stops it.");
+}
+
+function printKubeconfigs(smo: Plane, ocloud: Plane) {
+  process.stdout.write(`SMO_KUBECONFIG=${smo.kubeconfig}\nOCLOUD_KUBECONFIG=${ocloud.kubeconfig}\n`);
+}
+
+/** Redraws the tree on every change (and each second, for elapsed times) until fulfilled, failed or timed out. */
+async function follow(smo: KubeClient, ocloud: KubeClient, request: KubeObject): Promise<{ ok: boolean }> {
+  const tty = process.stdout.isTTY;
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let drawn = 0;
+  let last = "";
+  for (;;) {
+    const model = await collectTree({ smo, ocloud, fpr: { name: request.metadata.name, namespace: request.metadata.namespace ?? NS } });
+    const lines = renderTree(model);
+    const text = lines.join("\n");
+    if (tty) {
+      process.stdout.write(`${drawn ? `\x1b[${drawn}A\x1b[J` : ""}${text}\n`);
+      drawn = lines.length;
+    } else if (text.replace(/\s+\d+[hms]\d*[ms]?\s*$/gm, "") !== last.replace(/\s+\d+[hms]\d*[ms]?\s*$/gm, "")) {
+      process.stdout.write(`${text}\n\n`);
+    }
+    last = text;
+    const fpr = model.fpr?.status as { phase?: string; message?: string; remoteState?: { provisioningState?: string } } | undefined;
+    if (fpr?.phase === "Synced" && fpr.remoteState?.provisioningState === "fulfilled") return { ok: true };
+    if (fpr?.phase === "Failed") {
+      stage(`failed: ${fpr.message ?? "see the tree above"}`);
+      return { ok: false };
+    }
+    if (Date.now() > deadline) {
+      stage(`timed out after ${timeoutSeconds}s: ${fpr?.message ?? "no status yet"}`);
+      return { ok: false };
+    }
+    await new Promise(r => setTimeout(r, 500));
+  }
+}
+
+main().catch(async e => {
+  process.stderr.write(`start failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+  await shutdown(1);
+});
