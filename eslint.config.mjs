@@ -4,7 +4,7 @@ import tsParser from "@typescript-eslint/parser";
 import globals from "globals";
 
 export default [
-  { ignores: ["**/node_modules", "**/dist", "jest.config.js"] },
+  { ignores: ["**/node_modules", "**/dist", "jest.config.js", ".scratch/**", "**/.*.ts"] },
   js.configs.recommended,
   ...tseslint.configs["flat/recommended"],
   {

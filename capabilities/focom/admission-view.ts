@@ -5,8 +5,8 @@
 import type { FocomProvisioningRequestSpec } from "../../crds/generated/types";
 import { R } from "../shared/resources";
 import { isWatcher, localClient, once } from "../shared/runtime";
-import { AdmissionView, OCloudObject, referencesMissing } from "./admission";
-import { FocomCache } from "./cache";
+import { AdmissionView, referencesMissing } from "./admission";
+import { FocomCache, OCloudObject } from "./cache";
 import { focomController } from "./controller";
 import type { TemplateInfoObject } from "./template-info";
 

@@ -6,6 +6,7 @@
 import type { FocomProvisioningRequestSpec } from "../../crds/generated/types";
 import type { Violation } from "../../generators/parameters";
 import type { KubeObject } from "../shared/kube";
+import type { OCloudObject } from "./cache";
 import { checkParameters, PARAMETERS_FIELD } from "./parameters";
 import {
   declaresParameter,
@@ -21,8 +22,6 @@ import {
 
 export const DEFAULT_PROVISIONER = "byoh";
 export const IMMUTABLE_FIELDS = ["oCloudId", "oCloudNamespace", "templateName", "templateVersion"] as const;
-
-export type OCloudObject = KubeObject & { spec?: { endpoint?: string; secretRef?: { name: string; namespace?: string } } };
 
 /** What admission reads: the OClouds and TemplateInfos of the request's namespace (informer-backed in the module). */
 export interface AdmissionView {

@@ -1,14 +1,17 @@
 /** The FOCOM capability's view of the SMO cluster: informers over the kinds it reads, started once per process. */
-import type { FocomProvisioningRequestSpec, FocomProvisioningRequestStatus } from "../../crds/generated/types";
+import type { FocomProvisioningRequestSpec, FocomProvisioningRequestStatus, OCloudSpec } from "../../crds/generated/types";
 import { Informer } from "../shared/informer";
 import { KubeClient, KubeObject } from "../shared/kube";
 import { R } from "../shared/resources";
-import type { OCloudObject } from "./admission";
 import type { TemplateInfoObject } from "./template-info";
 
 export interface FPRObject extends KubeObject {
   spec?: FocomProvisioningRequestSpec;
   status?: FocomProvisioningRequestStatus;
+}
+
+export interface OCloudObject extends KubeObject {
+  spec?: OCloudSpec;
 }
 
 export class FocomCache {

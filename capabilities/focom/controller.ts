@@ -8,11 +8,12 @@ import { KubeObject } from "../shared/kube";
 import { WorkQueue } from "../shared/queue";
 import { R } from "../shared/resources";
 import { errorMessage, localClient, Log, once } from "../shared/runtime";
-import { FocomCache } from "./cache";
+import { FocomCache, OCloudObject } from "./cache";
 import { DEFAULT_UNREACHABLE_RELEASE_SECONDS } from "./deletion";
 import { connectionKeyOf, OCloudConnections } from "./oclouds";
-import { FocomReconciler } from "./reconciler";
+import { FocomReconciler, References } from "./reconciler";
 import { requestOf } from "./remote";
+import { TemplateInfoObject, templateNameOf } from "./template-info";
 
 const RESYNC_SECONDS = Number(process.env.OCP_RESYNC_SECONDS ?? 300);
 const UNREACHABLE_RELEASE_SECONDS = Number(process.env.OCP_FOCOM_UNREACHABLE_RELEASE_SECONDS ?? DEFAULT_UNREACHABLE_RELEASE_SECONDS);
@@ -44,14 +45,16 @@ export const focomController = once(async (): Promise<FocomController> => {
       const [ns, name] = owner.key.split("/");
       if (cache.requests.get(name, ns)?.metadata.uid === owner.uid) requeue(owner.key);
     },
-    // An O-Cloud going away or coming back changes the OCloudReachable condition of every request on it.
-    onHealthChange: key =>
-      requeueWhere(fpr => {
-        const ocloud = fpr.spec?.oCloudId ? cache.oclouds.get(fpr.spec.oCloudId, fpr.metadata.namespace) : undefined;
-        return !!ocloud && connectionKeyOf(ocloud) === key;
-      }),
+    // An O-Cloud going away or coming back, or its kubeconfig changing, concerns every request on it.
+    onHealthChange: key => requeueConnection(key),
+    onSecretChange: key => requeueConnection(key),
   });
-  const reconciler = new FocomReconciler(local, cache, connections, { unreachableReleaseSeconds: UNREACHABLE_RELEASE_SECONDS });
+  const requeueConnection = (key: string) =>
+    requeueWhere(fpr => {
+      const ocloud = fpr.spec?.oCloudId ? cache.oclouds.get(fpr.spec.oCloudId, fpr.metadata.namespace) : undefined;
+      return !!ocloud && connectionKeyOf(ocloud) === key;
+    });
+  const reconciler = new FocomReconciler(local, referencesOf(cache), connections, { unreachableReleaseSeconds: UNREACHABLE_RELEASE_SECONDS });
   const queue = new WorkQueue(key => reconciler.reconcile(key), {
     concurrency: Number(process.env.OCP_RECONCILE_CONCURRENCY ?? 8),
     onError: (key, e, attempt) => Log.warn({ key, attempt }, `reconcile of FocomProvisioningRequest ${key} failed: ${errorMessage(e)}`),
@@ -59,7 +62,7 @@ export const focomController = once(async (): Promise<FocomController> => {
 
   cache.requests.onChange((phase, fpr) => phase !== "DELETED" && requeue(keyOf(fpr)));
   cache.oclouds.onChange((phase, ocloud) => {
-    if (phase === "DELETED") connections.forget(ocloud);
+    if (phase !== "ADDED") connections.forget(ocloud.metadata.namespace!, ocloud.metadata.name);
     requeueWhere(fpr => fpr.metadata.namespace === ocloud.metadata.namespace && fpr.spec?.oCloudId === ocloud.metadata.name);
   });
   cache.templateInfos.onChange((_, ti) => requeueWhere(fpr => fpr.metadata.namespace === ti.metadata.namespace));
@@ -74,3 +77,18 @@ export const focomController = once(async (): Promise<FocomController> => {
   resync.unref();
   return { cache, queue, reconciler, connections, enqueue: obj => requeue(keyOf(obj)) };
 });
+
+/**
+ * The informers, read live on a miss: a request admitted a moment after its OCloud or TemplateInfo was created
+ * (one kubectl apply) must not be reported Failed because the informer has not caught up yet.
+ */
+function referencesOf(cache: FocomCache): References {
+  return {
+    ocloud: async (namespace, name) => cache.oclouds.get(name, namespace) ?? (await cache.client.find<OCloudObject>(R.OCloud, name, namespace)),
+    templateInfos: async (namespace, templateName) => {
+      const cached = cache.inNamespace(cache.templateInfos, namespace);
+      if (cached.some(t => templateNameOf(t) === templateName)) return cached;
+      return cache.client.list<TemplateInfoObject>(R.TemplateInfo, { namespace });
+    },
+  };
+}

@@ -6,8 +6,7 @@
 import { recordEvent } from "../shared/events";
 import { KubeClient } from "../shared/kube";
 import { R } from "../shared/resources";
-import type { OCloudObject } from "./admission";
-import type { FPRObject } from "./cache";
+import type { FPRObject, OCloudObject } from "./cache";
 import { classifyFailure, OCloudConfigError, RemoteFailure } from "./errors";
 import type { OCloudConnections } from "./oclouds";
 import { isOwnedBy, RemoteRequest, remoteRefOf } from "./remote";

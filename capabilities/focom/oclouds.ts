@@ -1,12 +1,12 @@
 /**
  * OCloud -> API client. An OCloud without secretRef is this cluster; one with secretRef is reached with the
  * kubeconfig in that Secret's key "kubeconfig". One client per OCloud, rebuilt when the Secret's resourceVersion
- * changes, and with each client one watch of the ProvisioningRequests FOCOM labelled there, so remote status
- * changes re-queue their request (event-driven, not polled).
+ * changes (a watch of that one Secret reports the change at once), and with each client one watch of the
+ * ProvisioningRequests FOCOM labelled there, so remote status changes re-queue their request (event-driven).
  */
 import { KubeClient, KubeObject } from "../shared/kube";
 import { R } from "../shared/resources";
-import type { OCloudObject } from "./admission";
+import type { OCloudObject } from "./cache";
 import { OCloudConfigError } from "./errors";
 import { kubeconfigProblem } from "./kubeconfig";
 import { REQUEST_UID_LABEL } from "./remote";
@@ -33,6 +33,8 @@ export interface ConnectionOptions {
   onRemoteChange?(remote: KubeObject): void;
   /** The watch of a connection failed (healthy false) or recovered (healthy true). */
   onHealthChange?(key: string, healthy: boolean): void;
+  /** The Secret a connection was built from changed: the next connect rebuilds the client. */
+  onSecretChange?(key: string): void;
 }
 
 interface Entry {
@@ -40,7 +42,7 @@ interface Entry {
   identity: string;
   connection: Promise<Connection>;
   healthy: boolean;
-  stopWatch?: () => void;
+  stopWatches: (() => void)[];
 }
 
 export const connectionKeyOf = (ocloud: OCloudObject) =>
@@ -56,7 +58,7 @@ export class OCloudConnections {
   async connect(ocloud: OCloudObject): Promise<Connection> {
     const key = connectionKeyOf(ocloud);
     const ref = ocloud.spec?.secretRef;
-    if (!ref) return this.entry(key, LOCAL, () => this.opts.local());
+    if (!ref) return this.entry(key, LOCAL, () => this.opts.local(), []);
 
     const namespace = ref.namespace || ocloud.metadata.namespace!;
     const where = `Secret ${namespace}/${ref.name} of OCloud ${ocloud.metadata.namespace}/${ocloud.metadata.name}`;
@@ -69,37 +71,50 @@ export class OCloudConnections {
     if (!secret) throw new OCloudConfigError("SecretNotFound", `${where} not found`);
     const encoded = (secret.data as Record<string, string> | undefined)?.[KUBECONFIG_KEY];
     if (!encoded) throw new OCloudConfigError("KubeconfigMissing", `${where} has no key "${KUBECONFIG_KEY}"`);
-    return this.entry(key, `${namespace}/${ref.name}@${secret.metadata.resourceVersion}`, () => this.remoteClient(encoded, where));
+    const rv = secret.metadata.resourceVersion;
+    return this.entry(key, `${namespace}/${ref.name}@${rv}`, () => this.remoteClient(encoded, where), [
+      () => this.watchSecret(key, ref.name, namespace, rv),
+    ]);
   }
 
-  /** Drops the OCloud's connection (the OCloud was deleted) and stops its watch. */
-  forget(ocloud: OCloudObject): void {
-    const key = connectionKeyOf(ocloud);
-    if (key === LOCAL) return; // shared by every local OCloud
-    this.entries.get(key)?.stopWatch?.();
+  /**
+   * Drops the remote connection of an OCloud that changed or was deleted, with its watches; the next connect
+   * builds what the OCloud now says (the local connection is shared and stays).
+   */
+  forget(namespace: string, name: string): void {
+    const key = `${namespace}/${name}`;
+    this.entries.get(key)?.stopWatches.forEach(stop => stop());
     this.entries.delete(key);
   }
 
   stop(): void {
     this.stopped = true;
-    for (const e of this.entries.values()) e.stopWatch?.();
+    for (const e of this.entries.values()) e.stopWatches.forEach(stop => stop());
     this.entries.clear();
   }
 
-  private entry(key: string, identity: string, build: () => Promise<KubeClient>): Promise<Connection> {
+  private entry(key: string, identity: string, build: () => Promise<KubeClient>, watches: (() => Promise<() => void>)[]): Promise<Connection> {
     const existing = this.entries.get(key);
     if (existing?.identity === identity) return existing.connection;
-    const entry: Entry = { identity, healthy: true, connection: build().then(client => ({ key, client })) };
+    const entry: Entry = { identity, healthy: true, connection: build().then(client => ({ key, client })), stopWatches: [] };
     this.entries.set(key, entry);
-    existing?.stopWatch?.();
-    entry.connection.then(
-      c => {
-        if (this.entries.get(key) === entry && !this.stopped) entry.stopWatch = this.watch(key, entry, c.client);
-      },
-      () => {
-        if (this.entries.get(key) === entry) this.entries.delete(key); // retried on the next connect
-      },
-    );
+    existing?.stopWatches.forEach(stop => stop());
+    const current = () => this.entries.get(key) === entry && !this.stopped;
+    entry.connection
+      .then(
+        async c => {
+          for (const start of [async () => this.watchRemote(key, entry, c.client), ...watches]) {
+            if (!current()) return;
+            const stop = await start();
+            if (current()) entry.stopWatches.push(stop);
+            else stop(); // replaced while the watch started
+          }
+        },
+        () => {
+          if (this.entries.get(key) === entry) this.entries.delete(key); // retried on the next connect
+        },
+      )
+      .catch(() => undefined); // a watch that cannot start: resync and retries still reconcile
     return entry.connection;
   }
 
@@ -115,8 +130,7 @@ export class OCloudConnections {
     }
   }
 
-  private watch(key: string, entry: Entry, client: KubeClient): (() => void) | undefined {
-    if (!this.opts.onRemoteChange && !this.opts.onHealthChange) return undefined;
+  private watchRemote(key: string, entry: Entry, client: KubeClient): () => void {
     const health = (healthy: boolean) => {
       if (entry.healthy === healthy) return;
       entry.healthy = healthy;
@@ -127,5 +141,17 @@ export class OCloudConnections {
       onError: () => health(false),
       onSynced: () => health(true),
     });
+  }
+
+  /** Reports a change of the Secret the connection was built from (its list replays the current version: ignored). */
+  private async watchSecret(key: string, name: string, namespace: string, builtFrom: string | undefined): Promise<() => void> {
+    const local = await this.opts.local();
+    return local.watch(
+      R.Secret,
+      (phase, secret) => {
+        if (phase === "DELETED" || secret.metadata.resourceVersion !== builtFrom) this.opts.onSecretChange?.(key);
+      },
+      { namespace, fieldSelector: `metadata.name=${name}` },
+    );
   }
 }

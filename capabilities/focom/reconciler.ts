@@ -5,7 +5,7 @@
  */
 import { KubeClient } from "../shared/kube";
 import { R } from "../shared/resources";
-import type { FPRObject, FocomCache } from "./cache";
+import type { FPRObject, OCloudObject } from "./cache";
 import { deleteRequest } from "./deletion";
 import { classifyFailure, RemoteFailure } from "./errors";
 import type { OCloudConnections } from "./oclouds";
@@ -13,10 +13,17 @@ import { checkParameters } from "./parameters";
 import { desiredRemote, isOwnedBy, needsApply, REQUEST_ANNOTATION, RemoteRequest, remoteRefOf } from "./remote";
 import type { Observation } from "./status";
 import { StatusWriter } from "./status-writer";
-import { resolveTemplateInfo } from "./template-info";
+import { resolveTemplateInfo, TemplateInfoObject } from "./template-info";
 
 export interface ReconcileResult {
   requeueAfterMs?: number;
+}
+
+/** The SMO-side objects a request refers to (the informers in the module, read live on a miss). */
+export interface References {
+  ocloud(namespace: string, name: string): Promise<OCloudObject | undefined>;
+  /** The namespace's TemplateInfos, at least those of templateName if any exist. */
+  templateInfos(namespace: string, templateName: string | undefined): Promise<TemplateInfoObject[]>;
 }
 
 export interface ReconcilerOptions {
@@ -34,7 +41,7 @@ export class FocomReconciler {
 
   constructor(
     private readonly local: KubeClient,
-    private readonly cache: FocomCache,
+    private readonly refs: References,
     private readonly connections: OCloudConnections,
     private readonly opts: ReconcilerOptions,
   ) {
@@ -57,7 +64,7 @@ export class FocomReconciler {
     const ref = remoteRefOf(fpr);
     const ocloudName = spec.oCloudId ?? "";
     const observe = (observation: Observation) => this.status.observe(fpr, { observation, ocloud: ocloudName, remote: ref });
-    const ocloud = spec.oCloudId ? this.cache.oclouds.get(spec.oCloudId, namespace) : undefined;
+    const ocloud = spec.oCloudId ? await this.refs.ocloud(namespace, spec.oCloudId) : undefined;
 
     if (fpr.metadata.deletionTimestamp) {
       return deleteRequest(fpr, {
@@ -74,8 +81,7 @@ export class FocomReconciler {
       await observe({ kind: "invalid", reason: "OCloudNotFound", message: `spec.oCloudId: no OCloud named "${ocloudName}" in namespace ${namespace}` });
       return {};
     }
-    const templateInfos = this.cache.inNamespace(this.cache.templateInfos, namespace);
-    const resolved = resolveTemplateInfo(templateInfos, spec.templateName, spec.templateVersion, namespace);
+    const resolved = resolveTemplateInfo(await this.refs.templateInfos(namespace, spec.templateName), spec.templateName, spec.templateVersion, namespace);
     if (!resolved.templateInfo) {
       await observe({ kind: "invalid", reason: "TemplateNotFound", message: resolved.violation!.message });
       return {};
