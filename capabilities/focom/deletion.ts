@@ -4,6 +4,7 @@
  * the limit does not block the SMO forever: the request is released with a Warning saying what may be left behind.
  */
 import { recordEvent } from "../shared/events";
+import { PEPR_FINALIZER, releaseFinalizer } from "../shared/finalizer";
 import { KubeClient } from "../shared/kube";
 import { R } from "../shared/resources";
 import type { FPRObject, OCloudObject } from "./cache";
@@ -13,8 +14,6 @@ import { isOwnedBy, RemoteRequest, remoteRefOf } from "./remote";
 import { ComputedStatus, Observation, unreachableSince } from "./status";
 import { COMPONENT } from "./status-writer";
 
-/** The finalizer Pepr's Finalize binding adds; released here, never by Pepr (the Finalize callback returns false). */
-export const PEPR_FINALIZER = "pepr.dev/finalizer";
 export const DEFAULT_UNREACHABLE_RELEASE_SECONDS = 600;
 /** Fallback re-check while the O-Cloud deletes the remote; its DELETED watch event normally comes first. */
 const DELETION_RECHECK_MS = 30_000;
@@ -105,10 +104,4 @@ export function releaseDeadline(fpr: FPRObject, limitSeconds: number, now: Date)
   return new Date(Math.max(outage, requested) + limitSeconds * 1000);
 }
 
-/** Removes the finalizer with optimistic concurrency on resourceVersion, so a concurrent change is never lost. */
-async function release(local: KubeClient, fpr: FPRObject): Promise<void> {
-  const finalizers = (fpr.metadata.finalizers ?? []).filter(f => f !== PEPR_FINALIZER);
-  await local.mergePatch(R.FocomProvisioningRequest, fpr.metadata.name, fpr.metadata.namespace, {
-    metadata: { finalizers, resourceVersion: fpr.metadata.resourceVersion },
-  });
-}
+const release = (local: KubeClient, fpr: FPRObject) => releaseFinalizer(local, R.FocomProvisioningRequest, fpr);

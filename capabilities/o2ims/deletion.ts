@@ -7,12 +7,12 @@ import { GENERATED_KINDS } from "../../generators/byoh-cluster";
 import { REQUEST_UID_LABEL } from "../../generators/names";
 import type { ByohTemplateParameters } from "../../crds/generated/types";
 import type { ConditionInput } from "../shared/conditions";
+import { releaseFinalizer } from "../shared/finalizer";
 import { KubeClient } from "../shared/kube";
 import { R } from "../shared/resources";
 import type { O2imsCache, PRObject } from "./cache";
 import type { ProvisioningState } from "./status";
 
-export const MODULE_FINALIZERS = ["pepr.dev/finalizer"];
 /** After this long a Cluster that is still being deleted is reported as stalled (it keeps being waited for). */
 const STALL_SECONDS = Number(process.env.OCP_DELETION_STALL_SECONDS ?? 600);
 
@@ -55,12 +55,6 @@ export async function deleteRequest(client: KubeClient, _cache: O2imsCache, pr: 
     return { requeueAfterMs: 1_000 };
   }
 
-  // Release: optimistic concurrency on resourceVersion, so a concurrent finalizer change is never lost.
-  const finalizers = (pr.metadata.finalizers ?? []).filter(f => !MODULE_FINALIZERS.includes(f));
-  if (finalizers.length !== (pr.metadata.finalizers ?? []).length) {
-    await client.mergePatch(R.ProvisioningRequest, pr.metadata.name, ns, {
-      metadata: { finalizers, resourceVersion: pr.metadata.resourceVersion },
-    });
-  }
+  await releaseFinalizer(client, R.ProvisioningRequest, pr);
   return {};
 }
