@@ -177,13 +177,13 @@ export class KubeClient {
     return items;
   }
 
-  create<T extends KubeObject>(res: Resource, obj: T, opts: { dryRun?: boolean } = {}): Promise<T> {
+  create<T extends KubeObject = KubeObject>(res: Resource, obj: KubeObject, opts: { dryRun?: boolean } = {}): Promise<T> {
     const q = opts.dryRun ? "?dryRun=All" : "";
     return this.request<T>("POST", this.path(res, obj.metadata.namespace) + q, withType(res, obj));
   }
 
   /** Server-side apply with this client's field manager. */
-  apply<T extends KubeObject>(res: Resource, obj: T, opts: { force?: boolean; dryRun?: boolean } = {}): Promise<T> {
+  apply<T extends KubeObject = KubeObject>(res: Resource, obj: KubeObject, opts: { force?: boolean; dryRun?: boolean } = {}): Promise<T> {
     const q = new URLSearchParams({ fieldManager: this.fieldManager, fieldValidation: "Strict" });
     if (opts.force ?? true) q.set("force", "true");
     if (opts.dryRun) q.set("dryRun", "All");
@@ -206,7 +206,7 @@ export class KubeClient {
   }
 
   /** Server-side apply of the status subresource. */
-  applyStatus<T extends KubeObject>(res: Resource, obj: T): Promise<T> {
+  applyStatus<T extends KubeObject = KubeObject>(res: Resource, obj: KubeObject): Promise<T> {
     const q = new URLSearchParams({ fieldManager: this.fieldManager, force: "true" });
     return this.request<T>(
       "PATCH",
@@ -346,6 +346,6 @@ export class KubeClient {
   }
 }
 
-function withType<T extends KubeObject>(res: Resource, obj: T): T {
+function withType(res: Resource, obj: KubeObject): KubeObject {
   return { ...obj, apiVersion: apiVersionOf(res), kind: res.kind };
 }

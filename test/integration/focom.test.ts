@@ -20,8 +20,6 @@ import { waitFor } from "../harness/wait";
 import { registerHost } from "../sim/hosts";
 import { Simulator } from "../sim/simulator";
 
-// Jest cannot load the ESM-only @kubernetes/client-node that KubeClient uses; Node's own require can.
-jest.mock("@kubernetes/client-node", () => jest.requireActual("../harness/native-require").clientNode());
 jest.setTimeout(300_000);
 
 const ROOT = path.resolve(__dirname, "../..");

@@ -1,6 +1,3 @@
-// KubeClient (reached through errors/oclouds) needs the ESM-only client package, loaded outside jest.
-jest.mock("@kubernetes/client-node", () => jest.requireActual("../../harness/native-require").clientNode());
-
 import { OCloudConnections } from "../../../capabilities/focom/oclouds";
 import { OCloudConfigError } from "../../../capabilities/focom/errors";
 import { kubeconfigProblem } from "../../../capabilities/focom/kubeconfig";

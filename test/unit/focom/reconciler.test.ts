@@ -1,6 +1,3 @@
-// KubeClient needs the ESM-only client package, loaded outside jest.
-jest.mock("@kubernetes/client-node", () => jest.requireActual("../../harness/native-require").clientNode());
-
 import type { FPRObject } from "../../../capabilities/focom/cache";
 import { FocomReconciler } from "../../../capabilities/focom/reconciler";
 import { OCloudConnections } from "../../../capabilities/focom/oclouds";

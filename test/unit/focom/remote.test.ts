@@ -1,6 +1,3 @@
-// KubeClient (reached through errors/oclouds) needs the ESM-only client package, loaded outside jest.
-jest.mock("@kubernetes/client-node", () => jest.requireActual("../../harness/native-require").clientNode());
-
 import { desiredRemote, isOwnedBy, needsApply, remoteRefOf, requestOf } from "../../../capabilities/focom/remote";
 import { classifyFailure, OCloudConfigError } from "../../../capabilities/focom/errors";
 import type { FPRObject } from "../../../capabilities/focom/cache";
