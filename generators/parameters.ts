@@ -6,9 +6,8 @@
  * types and never throws. The template's JSON Schema runs first; a rule is skipped for a field the schema already
  * reported, so one problem gives one message.
  */
-import Ajv2020 from "ajv/dist/2020";
-import type { ErrorObject, ValidateFunction } from "ajv";
 import type { ByohTemplateParameters, ClusterTemplateSpec } from "../crds/generated/types";
+import { checkJsonSchema } from "./json-schema";
 import { isDns1123Label, isDns1123Subdomain, isLabelValue, MAX_LABEL_VALUE_LENGTH } from "./formats";
 import { hostIdSegment, longestDerivedLabelValue, maxClusterNameLength } from "./names";
 import { Cidr, cidrContains, cidrsOverlap, Ip, parseCidr, parseIp } from "./net";
@@ -127,76 +126,9 @@ class Report {
 
 // ---- JSON Schema (the template's parameterSchema) ----------------------------------------------------------
 
-const ajv = new Ajv2020({ allErrors: true, strict: false });
-/** Compiled schemas by their JSON text: templates are re-read on every admission, compiling is the costly part. */
-const compiled = new Map<string, ValidateFunction>();
-const MAX_COMPILED = 32;
-
-function compileSchema(schema: Obj): ValidateFunction {
-  // $schema/$id would tie the schema to one draft or clash between templates; the content is what matters.
-  const { $schema: _s, $id: _i, ...body } = schema;
-  const key = JSON.stringify(body);
-  let fn = compiled.get(key);
-  if (!fn) {
-    fn = ajv.compile(body);
-    if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value as string);
-    compiled.set(key, fn);
-  }
-  return fn;
-}
-
-/** "/hosts/masters/0/hostId" -> "hosts.masters[0].hostId". */
-function pointerToPath(pointer: string, child?: string): string {
-  const segments = pointer
-    .split("/")
-    .slice(1)
-    .map(s => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-  if (child !== undefined) segments.push(child);
-  return segments.reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), "");
-}
-
-function schemaViolation(e: ErrorObject): { path: string; rule: string; message: string } {
-  const p = e.params as Obj;
-  switch (e.keyword) {
-    case "required": {
-      const path = pointerToPath(e.instancePath, String(p.missingProperty));
-      return { path, rule: "required", message: `${path} is required` };
-    }
-    case "additionalProperties": {
-      const path = pointerToPath(e.instancePath, String(p.additionalProperty));
-      return { path, rule: "unknown-parameter", message: `unknown parameter "${path}": the template does not define it` };
-    }
-    case "type": {
-      const path = pointerToPath(e.instancePath);
-      const types = Array.isArray(p.type) ? p.type.join(" or ") : String(p.type);
-      return { path, rule: "type", message: `${path || "templateParameters"} must be of type ${types}` };
-    }
-    case "enum": {
-      const path = pointerToPath(e.instancePath);
-      const allowed = (p.allowedValues as unknown[]).map(quote).join(", ");
-      return { path, rule: "enum", message: `${path} must be one of ${allowed}` };
-    }
-    default: {
-      const path = pointerToPath(e.instancePath);
-      return { path, rule: e.keyword, message: `${path || "templateParameters"} ${e.message ?? "is invalid"} (template parameterSchema)` };
-    }
-  }
-}
-
 function checkSchema(params: unknown, template: ClusterTemplateSpec, report: Report): void {
   if (!isObject(template.parameterSchema)) return;
-  let validate: ValidateFunction;
-  try {
-    validate = compileSchema(template.parameterSchema);
-  } catch (e) {
-    report.schema("", "schema-invalid", `the template's parameterSchema cannot be compiled: ${(e as Error).message}`);
-    return;
-  }
-  if (validate(params)) return;
-  for (const e of validate.errors ?? []) {
-    const v = schemaViolation(e);
-    report.schema(v.path, v.rule, v.message);
-  }
+  for (const issue of checkJsonSchema(template.parameterSchema, params)) report.schema(issue.path, issue.rule, issue.message);
 }
 
 // ---- built-in rules ---------------------------------------------------------------------------------------

@@ -151,10 +151,10 @@ describe("FOCOM admission: parameters", () => {
     const messages = admit(canonical({ templateParameters: params })).violations.map(v => v.message);
     expect(messages).toEqual(
       expect.arrayContaining([
-        'spec.templateParameters: must NOT have additional properties ("color")',
-        'spec.templateParameters.clusterProvisioner: must be equal to one of the allowed values ("byoh")',
-        "spec.templateParameters.hosts.masters[0].hostName: must be string",
-        "spec.templateParameters.hosts.workers[0]: must have required property 'hostId'",
+        'spec.templateParameters.color: unknown parameter "color": the template does not define it',
+        'spec.templateParameters.clusterProvisioner: clusterProvisioner must be one of "byoh"',
+        "spec.templateParameters.hosts.masters[0].hostName: hosts.masters[0].hostName must be of type string",
+        "spec.templateParameters.hosts.workers[0].hostId: hosts.workers[0].hostId is required",
       ]),
     );
     // The BYOH rules yield to the schema on the same field: one problem, one message.
@@ -186,7 +186,7 @@ describe("FOCOM admission: parameters", () => {
     const props = (listed.spec!.templateParameterSchema as { properties: Record<string, Record<string, unknown>> }).properties;
     props.k8sVersion.enum = ["v1.31.4", "v1.32.0"];
     const { violations } = admit(canonical({ templateParameters: byohParams({ k8sVersion: "v1.99.0" }) }), { v: view([edge], [listed]) });
-    expect(violations.map(v => v.message)).toEqual(['spec.templateParameters.k8sVersion: must be equal to one of the allowed values ("v1.31.4", "v1.32.0")']);
+    expect(violations.map(v => v.message)).toEqual(['spec.templateParameters.k8sVersion: k8sVersion must be one of "v1.31.4", "v1.32.0"']);
     expect(admit(canonical({ templateParameters: byohParams({ k8sVersion: "1.32" }) })).violations.map(v => v.rule)).toEqual(["k8s-version-format"]);
   });
 
