@@ -125,7 +125,7 @@ describe("single cluster (seed 000): request and ProvisioningRequest in one plan
     const e = await denial(edge.create(R.FocomProvisioningRequest, bad));
     expect(e.message).toContain("denied the request");
     expect(e.message).toContain('spec.oCloudId: no OCloud named "nowhere" in namespace default; known OClouds: management-cluster');
-    expect(e.message).toContain("spec.templateParameters.hosts.masters[0].hostName: must be string");
+    expect(e.message).toContain("spec.templateParameters.hosts.masters[0].hostName: hosts.masters[0].hostName must be of type string");
     expect(e.message).toMatch(/spec\.templateParameters\.hosts\.masters: .*odd number/);
     expect(await getFPR(edge, "bad", "default")).toBeUndefined();
     expect(await edge.find(R.ProvisioningRequest, "bad-o2ims", "default")).toBeUndefined();
