@@ -80,9 +80,18 @@ export class RequestReconciler {
 
     const generationChanged = pr.status?.observedGeneration !== pr.metadata.generation;
     const missing = desired.some(o => this.missingFromCache(o));
-    if (generationChanged || missing || this.forceApply.delete(key)) {
-      for (const obj of desired) await this.client.apply(resourceFor(obj.apiVersion!, obj.kind!), obj);
-      await this.prune(pr, desired);
+    const resync = this.forceApply.delete(key);
+    if (generationChanged || missing || resync) {
+      // Referenced objects first, then their referrers (Cluster, MachineDeployments), so no controller starts on a
+      // missing reference and backs off; within each group in parallel.
+      const referrer = (o: KubeObject) => o.kind === "Cluster" || o.kind === "MachineDeployment";
+      for (const group of [desired.filter(o => !referrer(o)), desired.filter(referrer)]) {
+        await Promise.all(group.map(obj => this.client.apply(resourceFor(obj.apiVersion!, obj.kind!), obj)));
+      }
+      // A spec change can only make worker MachineDeployments obsolete, and those are in the informer: no LIST on
+      // the hot path. The periodic resync LISTs every generated kind to heal anything else.
+      if (resync) await this.pruneAll(pr, desired);
+      else await this.pruneWorkers(pr, desired);
     }
 
     const pinningLabel = template.spec.hostPinningLabel ?? DEFAULT_PINNING_LABEL;
@@ -127,8 +136,22 @@ export class RequestReconciler {
     return false;
   }
 
-  /** Deletes generated objects of this request that the current spec no longer wants (a removed worker). */
-  private async prune(pr: PRObject, desired: KubeObject[]): Promise<void> {
+  /** Deletes the MachineDeployment and ByoMachineTemplate of every worker the spec no longer has (from the cache). */
+  private async pruneWorkers(pr: PRObject, desired: KubeObject[]): Promise<void> {
+    const wanted = new Set(desired.filter(o => o.kind === "MachineDeployment").map(o => o.metadata.name));
+    const uid = pr.metadata.uid;
+    const obsolete = this.cache.machineDeployments.list(
+      md => md.metadata.namespace === pr.metadata.namespace && md.metadata.labels?.[REQUEST_UID_LABEL] === uid && !wanted.has(md.metadata.name),
+    );
+    for (const md of obsolete) {
+      await this.client.delete(R.MachineDeployment, md.metadata.name, md.metadata.namespace);
+      // Each worker's ByoMachineTemplate carries its MachineDeployment's name (generators/names.ts).
+      await this.client.delete(R.ByoMachineTemplate, md.metadata.name, md.metadata.namespace);
+    }
+  }
+
+  /** Deletes every generated object of this request that the current spec no longer wants (LISTs each kind). */
+  private async pruneAll(pr: PRObject, desired: KubeObject[]): Promise<void> {
     const wanted = new Set(desired.map(o => `${o.kind}/${o.metadata.name}`));
     for (const res of GENERATED_KINDS) {
       const live = await this.client.list(res, { namespace: pr.metadata.namespace, labelSelector: `${REQUEST_UID_LABEL}=${pr.metadata.uid}` });
