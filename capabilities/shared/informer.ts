@@ -50,6 +50,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private apply(phase: WatchPhase, obj: T): void {
+    // managedFields are often the largest part of an object and nothing here reads them.
+    if (obj.metadata.managedFields) delete obj.metadata.managedFields;
     if (phase === "DELETED") this.items.delete(keyOf(obj));
     else this.items.set(keyOf(obj), obj);
     for (const l of this.listeners) l(phase, obj);

@@ -238,7 +238,14 @@ export class KubeClient {
   ): () => void {
     let stopped = false;
     let current: import("node:http").ClientRequest | undefined;
+    // Only what a relist diff needs (the informers keep the objects): resourceVersion, and identity for DELETED.
     const known = new Map<string, T>();
+    const slim = (o: T) =>
+      ({
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        metadata: { name: o.metadata.name, namespace: o.metadata.namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, labels: o.metadata.labels, annotations: o.metadata.annotations },
+      }) as T;
     const loop = async () => {
       let rv = "";
       let backoff = 250;
@@ -257,7 +264,7 @@ export class KubeClient {
               const obj = { apiVersion: apiVersionOf(res), kind: res.kind, ...item } as T;
               seen.add(obj.metadata.uid!);
               const before = known.get(obj.metadata.uid!);
-              known.set(obj.metadata.uid!, obj);
+              known.set(obj.metadata.uid!, slim(obj));
               if (!before) onEvent("ADDED", obj);
               else if (before.metadata.resourceVersion !== obj.metadata.resourceVersion) onEvent("MODIFIED", obj);
             }
@@ -272,7 +279,7 @@ export class KubeClient {
           }
           rv = await this.streamWatch<T>(res, rv, opts, (phase, obj) => {
             if (phase === "DELETED") known.delete(obj.metadata.uid!);
-            else known.set(obj.metadata.uid!, obj);
+            else known.set(obj.metadata.uid!, slim(obj));
             onEvent(phase, obj);
           }, r => (current = r));
           backoff = 250;
