@@ -2,7 +2,7 @@
 import { isWatcher, localClient, once } from "../shared/runtime";
 import { o2imsController } from "./controller";
 import type { AdmissionView } from "./admission";
-import { O2imsCache } from "./cache";
+import { CLUSTER_NAME, HOST_NAME, O2imsCache, PINNED_HOSTS } from "./cache";
 
 export const admissionView = once(async (): Promise<AdmissionView> => {
   // In dev mode one process serves admission and runs the controller: share its informers.
@@ -14,7 +14,10 @@ export const admissionView = once(async (): Promise<AdmissionView> => {
     findTemplate: (name, version) => cache.findTemplate(name, version),
     templateVersions: name => cache.templateVersions(name),
     templateNames: () => cache.templateNames(),
-    byoHosts: () => cache.byoHosts.list(),
-    requests: () => cache.requests.list(),
+    byoHostsNamed: name => cache.byoHosts.byIndex(HOST_NAME, name),
+    requestsPinning: (hostName, hostId) => [
+      ...new Set([...cache.requests.byIndex(PINNED_HOSTS, `name:${hostName}`), ...cache.requests.byIndex(PINNED_HOSTS, `id:${hostId}`)]),
+    ],
+    requestsForCluster: (namespace, clusterName) => cache.requests.byIndex(CLUSTER_NAME, `${namespace}/${clusterName}`),
   };
 });

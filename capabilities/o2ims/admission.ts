@@ -3,7 +3,7 @@
  * anything is created (parameters, template, live ByoHosts, other requests, update rules).
  */
 import { applyDefaults, formatViolations, validateParameters, validateUpdate, Violation } from "../../generators/parameters";
-import type { ByohTemplateParameters, ProvisioningRequestSpec } from "../../crds/generated/types";
+import type { ProvisioningRequestSpec } from "../../crds/generated/types";
 import type { KubeObject } from "../shared/kube";
 import { checkHosts, hostsOf } from "./hosts";
 import type { PRObject, TemplateObject } from "./cache";
@@ -15,8 +15,12 @@ export interface AdmissionView {
   findTemplate(name: string | undefined, version: string | undefined): TemplateObject | undefined;
   templateVersions(name: string | undefined): string[];
   templateNames(): string[];
-  byoHosts(): KubeObject[];
-  requests(): PRObject[];
+  /** ByoHosts of that name, in any namespace. */
+  byoHostsNamed(name: string): KubeObject[];
+  /** Requests pinning a host of that name or hostId. */
+  requestsPinning(hostName: string, hostId: string): PRObject[];
+  /** Requests in the namespace asking for that cluster name. */
+  requestsForCluster(namespace: string, clusterName: string): PRObject[];
 }
 
 export interface RequestInput {
@@ -84,13 +88,9 @@ export function validateRequest(input: RequestInput, view: AdmissionView): Viola
   }
   if (violations.length > 0) return violations;
 
-  const others = view
-    .requests()
-    .filter(r => !(r.metadata.namespace === input.namespace && r.metadata.name === input.name) && !r.metadata.deletionTimestamp);
+  const isOther = (r: PRObject) => !(r.metadata.namespace === input.namespace && r.metadata.name === input.name) && !r.metadata.deletionTimestamp;
   if (input.operation === "CREATE") {
-    const clash = others.find(
-      r => r.metadata.namespace === input.namespace && (r.spec.templateParameters as Partial<ByohTemplateParameters>)?.clusterName === params.clusterName,
-    );
+    const clash = view.requestsForCluster(input.namespace, params.clusterName).find(isOther);
     if (clash) {
       violations.push({
         field: "spec.templateParameters.clusterName",
@@ -107,12 +107,12 @@ export function validateRequest(input: RequestInput, view: AdmissionView): Viola
       namespace: input.namespace,
       requestName: input.name,
       pinningLabel: template.hostPinningLabel ?? DEFAULT_PINNING_LABEL,
-      byoHosts: view.byoHosts(),
-      otherRequests: others.map(r => ({
-        namespace: r.metadata.namespace!,
-        name: r.metadata.name,
-        params: (r.spec.templateParameters ?? {}) as Partial<ByohTemplateParameters>,
-      })),
+      byoHostsNamed: name => view.byoHostsNamed(name),
+      pinnedBy: (hostName, hostId) =>
+        view
+          .requestsPinning(hostName, hostId)
+          .filter(isOther)
+          .map(r => ({ namespace: r.metadata.namespace!, name: r.metadata.name })),
       previousHostNames,
     }),
   );

@@ -2,7 +2,8 @@
 import { Informer, keyOf } from "../shared/informer";
 import { KubeClient, KubeObject } from "../shared/kube";
 import { R } from "../shared/resources";
-import type { ClusterTemplateSpec, ProvisioningRequestSpec, ProvisioningRequestStatus } from "../../crds/generated/types";
+import type { ByohTemplateParameters, ClusterTemplateSpec, ProvisioningRequestSpec, ProvisioningRequestStatus } from "../../crds/generated/types";
+import { hostsOf } from "./hosts";
 import { REQUEST_ANNOTATION, REQUEST_NAME_LABEL } from "../../generators/names";
 
 export interface PRObject extends KubeObject {
@@ -28,6 +29,15 @@ export class O2imsCache {
     this.requests = new Informer<PRObject>(client, R.ProvisioningRequest);
     this.templates = new Informer<TemplateObject>(client, R.ClusterTemplate);
     this.byoHosts = new Informer(client, R.ByoHost);
+    this.byoHosts.addIndex(HOST_LABELS, h => Object.entries(h.metadata.labels ?? {}).map(([k, v]) => `${k}=${v}`));
+    this.byoHosts.addIndex(HOST_NAME, h => [h.metadata.name]);
+    this.requests.addIndex(CLUSTER_NAME, pr => {
+      const name = (pr.spec?.templateParameters as Partial<ByohTemplateParameters> | undefined)?.clusterName;
+      return name ? [`${pr.metadata.namespace}/${name}`] : [];
+    });
+    this.requests.addIndex(PINNED_HOSTS, pr =>
+      hostsOf((pr.spec?.templateParameters ?? {}) as Partial<ByohTemplateParameters>).flatMap(({ host }) => [`name:${host.hostName}`, `id:${host.hostId}`]),
+    );
     // Only the objects this module generated (labelled back to their request) are watched.
     const owned = { labelSelector: REQUEST_NAME_LABEL };
     this.clusters = new Informer(client, R.Cluster, owned);
@@ -56,6 +66,14 @@ export class O2imsCache {
     return [...new Set(this.templates.list().map(t => `${t.spec.templateName}/${t.spec.templateVersion}`))].sort();
   }
 }
+
+/** The ByoHosts carrying a label (key=value), and named so. */
+export const HOST_LABELS = "labels";
+export const HOST_NAME = "name";
+/** The requests pinning a host: "name:<hostName>" and "id:<hostId>". */
+export const PINNED_HOSTS = "pinnedHosts";
+/** The requests asking for a cluster: "<namespace>/<clusterName>". */
+export const CLUSTER_NAME = "clusterName";
 
 /** The request key (namespace/name) a generated object points back to (the annotation: labels may be hashed). */
 export function requestKeyOf(obj: KubeObject): string | undefined {

@@ -7,10 +7,8 @@ import { WorkQueue } from "../shared/queue";
 import { keyOf } from "../shared/informer";
 import { KubeObject } from "../shared/kube";
 import { errorMessage, localClient, Log, once } from "../shared/runtime";
-import { O2imsCache, requestKeyOf } from "./cache";
-import { hostsOf } from "./hosts";
+import { O2imsCache, PINNED_HOSTS, requestKeyOf } from "./cache";
 import { RequestReconciler } from "./reconciler";
-import type { ByohTemplateParameters } from "../../crds/generated/types";
 
 const RESYNC_SECONDS = Number(process.env.OCP_RESYNC_SECONDS ?? 300);
 export const FIELD_MANAGER = "o-cloud-provisioner/o2ims";
@@ -41,11 +39,8 @@ export const o2imsController = once(async (): Promise<O2imsController> => {
   cache.templates.onChange(() => cache.requests.list().forEach(pr => queue.add(keyOf(pr))));
   // A ByoHost change concerns the requests that pin it (by name or by pinning label value).
   cache.byoHosts.onChange((_, host) => {
-    const ids = new Set(Object.values(host.metadata.labels ?? {}));
-    for (const pr of cache.requests.list()) {
-      const pinned = hostsOf((pr.spec.templateParameters ?? {}) as Partial<ByohTemplateParameters>);
-      if (pinned.some(({ host: h }) => h.hostName === host.metadata.name || ids.has(String(h.hostId)))) queue.add(keyOf(pr));
-    }
+    const values = [`name:${host.metadata.name}`, ...Object.values(host.metadata.labels ?? {}).map(v => `id:${v}`)];
+    for (const v of values) for (const pr of cache.requests.byIndex(PINNED_HOSTS, v)) queue.add(keyOf(pr));
   });
   await cache.start();
   const resync = setInterval(() => {

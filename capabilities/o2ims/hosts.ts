@@ -12,9 +12,10 @@ export interface HostContext {
   namespace: string;
   requestName: string;
   pinningLabel: string;
-  byoHosts: KubeObject[];
-  /** Other live requests (not this one, not being deleted) with their parameters. */
-  otherRequests: { namespace: string; name: string; params: Partial<ByohTemplateParameters> }[];
+  /** The ByoHosts of that name, in any namespace. */
+  byoHostsNamed(name: string): KubeObject[];
+  /** Other live requests (not this one, not being deleted) that pin a host of that name or hostId. */
+  pinnedBy(hostName: string, hostId: string): { namespace: string; name: string }[];
   /** Host names this request already had before the update (they may be attached to its own cluster). */
   previousHostNames?: Set<string>;
 }
@@ -31,16 +32,9 @@ export function hostsOf(params: Partial<ByohTemplateParameters>): { role: "maste
 
 export function checkHosts(params: ByohTemplateParameters, ctx: HostContext, prefix = "spec.templateParameters"): Violation[] {
   const violations: Violation[] = [];
-  const claimed = new Map<string, string>();
-  for (const other of ctx.otherRequests) {
-    for (const { host } of hostsOf(other.params)) {
-      claimed.set(`name:${host.hostName}`, `${other.namespace}/${other.name}`);
-      claimed.set(`id:${host.hostId}`, `${other.namespace}/${other.name}`);
-    }
-  }
   for (const { role, index, host } of hostsOf(params)) {
     const field = `${prefix}.hosts.${role}[${index}]`;
-    const matches = ctx.byoHosts.filter(b => b.metadata.name === host.hostName);
+    const matches = ctx.byoHostsNamed(host.hostName);
     if (matches.length === 0) {
       violations.push({
         field: `${field}.hostName`,
@@ -82,7 +76,8 @@ export function checkHosts(params: ByohTemplateParameters, ctx: HostContext, pre
       });
       continue;
     }
-    const owner = claimed.get(`name:${host.hostName}`) ?? claimed.get(`id:${host.hostId}`);
+    const other = ctx.pinnedBy(host.hostName, String(host.hostId))[0];
+    const owner = other && `${other.namespace}/${other.name}`;
     if (owner) {
       violations.push({
         field: `${field}.hostName`,

@@ -12,7 +12,7 @@ import { recordEvent } from "../shared/events";
 import { isNotFound, KubeClient, KubeObject } from "../shared/kube";
 import { R, resourceFor } from "../shared/resources";
 import { DEFAULT_PINNING_LABEL } from "./admission";
-import { O2imsCache, PRObject } from "./cache";
+import { HOST_LABELS, O2imsCache, PRObject } from "./cache";
 import { computeStatus, PinnedHost, ProvisioningState } from "./status";
 import { deleteRequest } from "./deletion";
 
@@ -112,7 +112,7 @@ export class RequestReconciler {
       machineDeployments: new Map(
         desired.filter(o => o.kind === "MachineDeployment").map(o => [o.metadata.name, this.cache.machineDeployments.get(o.metadata.name, namespace)]),
       ),
-      byoHosts: this.cache.byoHosts.list(b => hostIds.has(b.metadata.labels?.[pinningLabel] ?? "")),
+      byoHosts: [...hostIds].flatMap(id => this.cache.byoHosts.byIndex(HOST_LABELS, `${pinningLabel}=${id}`)),
       timeouts: { ...DEFAULT_TIMEOUTS, ...(template.spec.timeouts ?? {}) },
       previousStage: progressing ? { stage: progressing.reason, since: progressing.lastTransitionTime } : undefined,
       now: new Date(),

@@ -7,8 +7,12 @@ export const keyOf = (o: { metadata: { name: string; namespace?: string } }) =>
 
 export type Listener<T> = (phase: WatchPhase, obj: T) => void;
 
+export type IndexFn<T> = (obj: T) => string[];
+
 export class Informer<T extends KubeObject = KubeObject> {
   private readonly items = new Map<string, T>();
+  /** Secondary indexes: index name -> value -> keys of the objects that have it (O(1) lookups on hot paths). */
+  private readonly indexes = new Map<string, { fn: IndexFn<T>; map: Map<string, Set<string>> }>();
   private readonly listeners: Listener<T>[] = [];
   private stopWatch?: () => void;
   private synced?: Promise<void>;
@@ -36,6 +40,18 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.stopWatch?.();
   }
 
+  /** Adds an index; call before start(). */
+  addIndex(name: string, fn: IndexFn<T>): void {
+    this.indexes.set(name, { fn, map: new Map() });
+  }
+
+  /** The objects whose index `name` yields `value`. */
+  byIndex(name: string, value: string): T[] {
+    const keys = this.indexes.get(name)?.map.get(value);
+    if (!keys) return [];
+    return [...keys].map(k => this.items.get(k)!).filter(Boolean);
+  }
+
   onChange(listener: Listener<T>): void {
     this.listeners.push(listener);
   }
@@ -49,11 +65,33 @@ export class Informer<T extends KubeObject = KubeObject> {
     return filter ? all.filter(filter) : all;
   }
 
+  private unindex(key: string, obj: T): void {
+    for (const { fn, map } of this.indexes.values()) {
+      for (const v of fn(obj)) {
+        const set = map.get(v);
+        set?.delete(key);
+        if (set?.size === 0) map.delete(v);
+      }
+    }
+  }
+
   private apply(phase: WatchPhase, obj: T): void {
     // managedFields are often the largest part of an object and nothing here reads them.
     if (obj.metadata.managedFields) delete obj.metadata.managedFields;
-    if (phase === "DELETED") this.items.delete(keyOf(obj));
-    else this.items.set(keyOf(obj), obj);
+    const key = keyOf(obj);
+    const before = this.items.get(key);
+    if (before) this.unindex(key, before);
+    if (phase === "DELETED") this.items.delete(key);
+    else {
+      this.items.set(key, obj);
+      for (const { fn, map } of this.indexes.values()) {
+        for (const v of fn(obj)) {
+          let set = map.get(v);
+          if (!set) map.set(v, (set = new Set()));
+          set.add(key);
+        }
+      }
+    }
     for (const l of this.listeners) l(phase, obj);
   }
 }

@@ -9,6 +9,7 @@ import { AdmissionView, validateRequest } from "../../capabilities/o2ims/admissi
 import type { PRObject, TemplateObject } from "../../capabilities/o2ims/cache";
 import type { KubeObject } from "../../capabilities/shared/kube";
 import { Document, readRenderInput, renderCluster } from "../../generators/render";
+import { listView } from "./o2ims/list-view";
 
 const ROOT = path.resolve(__dirname, "../..");
 const read = (file: string) => loadAll(fs.readFileSync(path.join(ROOT, file), "utf8"));
@@ -17,13 +18,7 @@ const template = templateDoc as unknown as TemplateObject;
 const example = (name: string) => load(fs.readFileSync(path.join(ROOT, "examples", name), "utf8")) as PRObject;
 
 const hosts: KubeObject[] = [1, 2, 3, 4, 5, 6].map(i => ({ metadata: { name: `target-${i}`, namespace: "default", labels: { "host-id": String(i) } } }));
-const view: AdmissionView = {
-  findTemplate: (n, v) => (n === template.spec.templateName && (!v || v === template.spec.templateVersion) ? template : undefined),
-  templateVersions: () => [template.spec.templateVersion],
-  templateNames: () => [`${template.spec.templateName}/${template.spec.templateVersion}`],
-  byoHosts: () => hosts,
-  requests: () => [],
-};
+const view: AdmissionView = listView(template, hosts);
 
 const FILES = ["o2ims-edge-ha.yaml", "o2ims-edge-ha-scale-out.yaml", "o2ims-edge-ha-upgrade.yaml"];
 

@@ -4,6 +4,7 @@ import { load } from "js-yaml";
 import { AdmissionView, defaultRequest, denialMessage, validateRequest } from "../../../capabilities/o2ims/admission";
 import type { PRObject, TemplateObject } from "../../../capabilities/o2ims/cache";
 import type { KubeObject } from "../../../capabilities/shared/kube";
+import { listView } from "./list-view";
 
 const template = load(fs.readFileSync(path.join(__dirname, "../../../templates/byoh-workload-cluster.yaml"), "utf8")) as TemplateObject;
 
@@ -12,15 +13,7 @@ const byoHost = (name: string, id: string, labels: Record<string, string> = {}, 
   status,
 });
 
-function view(hosts: KubeObject[], requests: PRObject[] = []): AdmissionView {
-  return {
-    findTemplate: (n, v) => (n === "byoh-workload-cluster" && (!v || v === "v1") ? template : undefined),
-    templateVersions: n => (n === "byoh-workload-cluster" ? ["v1"] : []),
-    templateNames: () => ["byoh-workload-cluster/v1"],
-    byoHosts: () => hosts,
-    requests: () => requests,
-  };
-}
+const view = (hosts: KubeObject[], requests: PRObject[] = []): AdmissionView => listView(template, hosts, requests);
 
 const params = (masters: number[], workers: number[], extra: Record<string, unknown> = {}) => ({
   clusterName: "edge",

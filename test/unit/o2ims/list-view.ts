@@ -1,0 +1,19 @@
+/** An AdmissionView over plain lists, for unit tests (the module's is informer-backed and indexed). */
+import type { AdmissionView } from "../../../capabilities/o2ims/admission";
+import type { PRObject, TemplateObject } from "../../../capabilities/o2ims/cache";
+import { hostsOf } from "../../../capabilities/o2ims/hosts";
+import type { KubeObject } from "../../../capabilities/shared/kube";
+import type { ByohTemplateParameters } from "../../../crds/generated/types";
+
+export function listView(template: TemplateObject, hosts: KubeObject[], requests: PRObject[] = []): AdmissionView {
+  const params = (r: PRObject) => (r.spec.templateParameters ?? {}) as Partial<ByohTemplateParameters>;
+  return {
+    findTemplate: (n, v) => (n === template.spec.templateName && (!v || v === template.spec.templateVersion) ? template : undefined),
+    templateVersions: n => (n === template.spec.templateName ? [template.spec.templateVersion] : []),
+    templateNames: () => [`${template.spec.templateName}/${template.spec.templateVersion}`],
+    byoHostsNamed: name => hosts.filter(h => h.metadata.name === name),
+    requestsPinning: (hostName, hostId) =>
+      requests.filter(r => hostsOf(params(r)).some(({ host }) => host.hostName === hostName || String(host.hostId) === hostId)),
+    requestsForCluster: (ns, clusterName) => requests.filter(r => r.metadata.namespace === ns && params(r).clusterName === clusterName),
+  };
+}
