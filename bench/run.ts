@@ -1,0 +1,285 @@
+/**
+ * `npm run bench`: the performance figures of the module on this machine, on its own local control plane.
+ *
+ *   npm run bench                      full run: N = 50, 200, 500; 200 admission requests per point; 100 status samples
+ *   npm run bench -- --n 50            quick run: only that N (a list works too: --n 50,200), fewer samples
+ *   npm run bench -- --n 200 --profile CPU profiles of the module (inspector) and of kube-apiserver (pprof) and an API
+ *                                      server audit log over each pipeline and the admission phase; prints where the
+ *                                      time and the API calls go (figures of a profiled run are not the reference)
+ *
+ * One plane (etcd + kube-apiserver + kube-controller-manager, all CRDs), the built module in one process with its
+ * real admission webhooks, the BYOH/CAPI simulator in another process (hosts ready at once), FocomProvisioningRequests
+ * whose OCloud has no secretRef (this cluster), so both capabilities and the simulator share the plane. Prints a table
+ * and writes bench/results.json. Other options: --concurrency 20, --samples N (admission requests per kind of
+ * request and point), --latency N (status-latency requests), --raw-apply (also time the raw objects written with
+ * server-side apply), --timeout S (per N), --budget S (whole run, default 600 for the full run), --resync S (the
+ * module's periodic re-apply of every request; default 3600 = off during the run, the product default is 300),
+ * --module-env K=V (extra environment of the module, for experiments, e.g. OCP_RECONCILE_CONCURRENCY=32), --out FILE.
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { KubeClient } from "../capabilities/shared/kube";
+import { R } from "../capabilities/shared/resources";
+import { binDir } from "../test/harness/binaries";
+import { startModule, ModuleProcess } from "../test/harness/module";
+import { planeStatus, startPlane, Plane } from "../test/harness/plane";
+import { userKubeconfig } from "../test/harness/users";
+import { admission, AdmissionResult } from "./admission";
+import { TEMPLATE } from "./fixtures";
+import { statusLatency, StatusLatency } from "./latency";
+import { CpuMeter, modulePids, RssSampler } from "./procstat";
+import { cacheInventory, Profiler, ProfileReport } from "./profile";
+import { SimProcess } from "./sim";
+import { BenchContext, throughput, ThroughputResult } from "./throughput";
+import { log, nowMs, round, table } from "./util";
+
+const ROOT = path.resolve(__dirname, "..");
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const flag = (name: string) => args.includes(name);
+
+const quick = option("--n") !== undefined;
+const profile = flag("--profile");
+const ns = (option("--n") ?? "50,200,500").split(",").map(Number);
+if (ns.some(n => !Number.isInteger(n) || n < 1)) throw new Error(`--n: expected positive integers, got ${option("--n")}`);
+const concurrency = Number(option("--concurrency") ?? 20);
+const admissionPerPoint = Number(option("--samples") ?? (quick ? 50 : 100)); // valid + invalid each => 2x per point
+const latencyRequests = Number(option("--latency") ?? (quick ? 20 : 100));
+const rawApply = flag("--raw-apply");
+/**
+ * The full run (build, plane, every phase) should end within this many seconds: the largest N runs last and its
+ * pipeline gets what is left (a quick run runs its N first, then the other phases, without a budget).
+ */
+const budgetSeconds = Number(option("--budget") ?? 600);
+/** Teardown and writing the results. */
+const FINISH_RESERVE_MS = 15_000;
+/** Host registration and the raw baseline before a pipeline starts (measured: ~25 s at N=500 on 2 busy cores). */
+const setupEstimateMs = (n: number) => 10_000 + n * 60;
+const outFile = path.resolve(option("--out") ?? path.join(__dirname, "results.json"));
+
+interface Running {
+  plane?: Plane;
+  module?: ModuleProcess;
+  sim?: SimProcess;
+}
+const running: Running = {};
+
+/** Where the module's and the simulator's logs are kept (the plane's directory goes when it stops). */
+let logsDir = path.join(os.tmpdir(), "bench-logs");
+
+async function shutdown(): Promise<void> {
+  if (running.plane) {
+    fs.mkdirSync(logsDir, { recursive: true });
+    for (const f of ["module/module.log", "simulator.log"]) {
+      const from = path.join(running.plane.dir, f);
+      if (fs.existsSync(from)) fs.copyFileSync(from, path.join(logsDir, path.basename(f)));
+    }
+  }
+  await running.sim?.stop().catch(() => undefined);
+  await running.module?.stop().catch(() => undefined);
+  await running.plane?.stop().catch(() => undefined);
+}
+
+async function main(): Promise<void> {
+  const t0 = nowMs();
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.on(sig, () => {
+      log(`${sig}: stopping`);
+      void shutdown().then(() => process.exit(130));
+    });
+  }
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const profileDir = path.join(__dirname, "profiles", stamp);
+  if (profile) {
+    fs.mkdirSync(profileDir, { recursive: true });
+    logsDir = profileDir;
+  }
+
+  log(`starting a plane (mode ${quick ? "quick" : "full"}${profile ? ", profiling" : ""}; N = ${ns.join(", ")})`);
+  const profiler = profile ? new Profiler(profileDir) : undefined;
+  const plane = await startPlane({ name: `bench-${process.pid}`, crds: "all", apiserverArgs: profiler?.apiserverArgs() ?? [] });
+  running.plane = plane;
+  if (profiler) profiler.kubeconfig = plane.kubeconfig;
+  // Separate users, so an audit log tells the module's calls (admin) from the benchmark's and the simulator's.
+  const [benchKubeconfig, simKubeconfig] = await Promise.all([
+    userKubeconfig(plane, "bench", ["system:masters"]),
+    userKubeconfig(plane, "capi-simulator", ["system:masters"]),
+  ]);
+  const client = await KubeClient.create({ file: benchKubeconfig, fieldManager: "bench" });
+  // Built from Go modules without version ldflags, the API server reports v0.0.0-master: the build's directory
+  // (~/.cache/o-cloud-provisioner/control-plane/<version>) names the real one.
+  const served = (await client.request<{ gitVersion: string }>("GET", "/version")).gitVersion;
+  const kubernetesVersion = /^v0\.0\.0/.test(served) ? path.basename(await binDir()) : served;
+  await client.apply(R.ClusterTemplate, TEMPLATE);
+
+  log("building (cached) and starting the module");
+  // The code measured: HEAD, and whether the module's sources differed from it when the bundle was built.
+  const git = (...a: string[]) => {
+    try {
+      return execFileSync("git", a, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const code = {
+    gitCommit: git("rev-parse", "--short", "HEAD"),
+    gitDirty: (git("status", "--porcelain", "--", "capabilities", "generators", "crds", "templates", "pepr.ts") ?? "") !== "",
+  };
+  // The module re-applies every request every OCP_RESYNC_SECONDS (default 300): a storm of N reconciles at an
+  // arbitrary point of some phase. Off (an hour) unless --resync gives a period, so phases measure the event path.
+  const extraEnv = Object.fromEntries(args.flatMap((a, i) => (a === "--module-env" && args[i + 1]?.includes("=") ? [args[i + 1].split(/=(.*)/s, 2)] : [])));
+  const moduleEnv: Record<string, string> = { OCP_RESYNC_SECONDS: option("--resync") ?? "3600", ...extraEnv, ...(profiler?.env() ?? {}) };
+  running.module = await startModule({ kubeconfig: plane.kubeconfig, dir: path.join(plane.dir, "module"), env: moduleEnv });
+  const [modulePid] = modulePids();
+  if (!modulePid) throw new Error("cannot find the module's node process");
+  const sim = new SimProcess(simKubeconfig, path.join(plane.dir, "simulator.log"));
+  running.sim = sim;
+  await sim.start();
+
+  const rss = new RssSampler(() => modulePids(), 500);
+  rss.start();
+  const pids = planeStatus(plane.name)?.pids ?? {};
+  const cpu = new CpuMeter(() => ({
+    module: modulePid,
+    "kube-apiserver": pids["kube-apiserver"],
+    etcd: pids.etcd,
+    "kube-controller-manager": pids["kube-controller-manager"],
+    simulator: sim.pid,
+  }));
+  const ctx: BenchContext = { client, sim, rss, cpu, concurrency, nextHostId: 0, rawApply, profiler };
+
+  // The largest N runs last, with whatever the time budget leaves (the status-latency and admission phases run
+  // before it); a pipeline that is not done by its deadline is reported with what it reached (completed: false).
+  const results: ThroughputResult[] = [];
+  const sorted = [...ns].sort((a, b) => a - b);
+  const largestN = sorted[sorted.length - 1];
+  const timeoutFor = (n: number) => Number(option("--timeout") ?? 90 + n * 0.6) * 1000;
+  let statusLat: StatusLatency;
+  let adm: AdmissionResult;
+  if (quick) {
+    for (const n of sorted) results.push(await throughput(ctx, n, timeoutFor(n)));
+    statusLat = await statusLatency(ctx, latencyRequests);
+    adm = await admission(ctx, admissionPerPoint);
+  } else {
+    for (const n of sorted.slice(0, -1)) results.push(await throughput(ctx, n, timeoutFor(n)));
+    statusLat = await statusLatency(ctx, latencyRequests);
+    adm = await admission(ctx, admissionPerPoint);
+    const left = budgetSeconds * 1000 - (nowMs() - t0) - FINISH_RESERVE_MS - setupEstimateMs(largestN);
+    if (left < timeoutFor(largestN)) log(`N=${largestN}: ${Math.round(left / 1000)} s of the ${budgetSeconds} s budget left for its pipeline`);
+    results.push(await throughput(ctx, largestN, Math.max(30_000, Math.min(timeoutFor(largestN), left))));
+  }
+  rss.stop();
+  let prof: ProfileReport[] | undefined;
+  let inventory: Awaited<ReturnType<typeof cacheInventory>> | undefined;
+  if (profiler) {
+    await sim.stop();
+    inventory = await cacheInventory(client);
+    prof = profiler.analyze(path.join(ROOT, "dist"));
+  }
+
+  const largest = results[results.length - 1];
+  const report = {
+    ...code,
+    mode: quick ? "quick" : "full",
+    ...(profile ? { profiled: true } : {}),
+    date: new Date().toISOString(),
+    cores: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGb: round(os.totalmem() / 2 ** 30, 1),
+    node: process.version,
+    kubernetesVersion,
+    concurrency,
+    resyncSeconds: Number(moduleEnv.OCP_RESYNC_SECONDS),
+    ...(Object.keys(extraEnv).length ? { moduleEnv: extraEnv } : {}),
+    throughput: results,
+    admission: adm,
+    statusLatency: statusLat,
+    peakRssMb: round(rss.peakByPhase.get(`pipeline-${largest.n}`) ?? NaN, 1),
+    peakRssN: largest.n,
+    rss: { peakByPhaseMb: Object.fromEntries([...rss.peakByPhase].map(([k, v]) => [k, round(v, 1)])), vmHwmMb: round(rss.hwm, 1), samples: rss.samples },
+    ...(prof ? { profile: prof, cacheInventory: inventory } : {}),
+    totalSeconds: round((nowMs() - t0) / 1000, 1),
+  };
+  fs.mkdirSync(path.dirname(outFile), { recursive: true });
+  fs.writeFileSync(outFile, JSON.stringify(report, null, 2) + "\n");
+  if (profile) fs.writeFileSync(path.join(profileDir, "results.json"), JSON.stringify(report, null, 2) + "\n");
+  process.stdout.write(render(report) + "\n");
+  log(`wrote ${path.relative(process.cwd(), outFile)} (${report.totalSeconds} s in all)`);
+  await shutdown();
+}
+
+function render(r: {
+  throughput: ThroughputResult[];
+  admission?: AdmissionResult;
+  statusLatency?: StatusLatency;
+  peakRssMb: number;
+  peakRssN: number;
+  cores: number;
+  kubernetesVersion: string;
+  date: string;
+  profile?: ProfileReport[];
+  cacheInventory?: { resource: string; objects: number; jsonMb: number; managedFieldsMb: number }[];
+}): string {
+  const out: string[] = [];
+  out.push(
+    table([
+      ["N requests", "CAPI objects", "objects exist (s)", "all fulfilled (s)", "raw writes (s)", "ratio raw/objects", "pipeline objects/s", "raw objects/s", "fulfilled"],
+      ...r.throughput.map(t => [
+        t.n,
+        t.objects,
+        t.capiObjectsComplete ? t.capiObjectsSeconds : `>${t.capiObjectsSeconds}`,
+        t.completed ? t.pipelineSeconds : `>${t.pipelineSeconds}`,
+        t.rawSeconds,
+        t.ratio,
+        t.objectsPerSecond,
+        t.rawObjectsPerSecond,
+        `${t.fulfilled}/${t.n}`,
+      ]),
+    ]),
+  );
+  if (r.admission) {
+    const a = r.admission;
+    out.push(
+      "",
+      table([
+        ["Admission (dry-run create, webhooks vs none)", ...a.concurrency.map(c => `${c} client${c > 1 ? "s" : ""}`)],
+        ["ProvisioningRequest p50 added (ms)", ...a.p50AddedMs],
+        ["ProvisioningRequest p99 added (ms)", ...a.p99AddedMs],
+        ...(a.details.FocomProvisioningRequest
+          ? [
+              ["FocomProvisioningRequest p50 added (ms)", ...a.details.FocomProvisioningRequest.map(d => d.p50AddedMs)],
+              ["FocomProvisioningRequest p99 added (ms)", ...a.details.FocomProvisioningRequest.map(d => d.p99AddedMs)],
+            ]
+          : []),
+      ]),
+    );
+  }
+  const rows: (string | number)[][] = [["Figure", "Value"]];
+  if (r.statusLatency) {
+    rows.push([
+      `Status latency, last worker ready -> FPR fulfilled (p50 / p95, ${r.statusLatency.samples} requests)`,
+      `${r.statusLatency.p50Ms} / ${r.statusLatency.p95Ms} ms`,
+    ]);
+  }
+  const largest = r.throughput[r.throughput.length - 1];
+  rows.push([`Status latency under load at N=${largest.n} (p50 / p95)`, `${largest.statusLatencyUnderLoad.p50Ms} / ${largest.statusLatencyUnderLoad.p95Ms} ms`]);
+  rows.push([`Module peak RSS during N=${r.peakRssN}`, `${r.peakRssMb} MB`]);
+  rows.push(["Machine", `${r.cores} cores, Kubernetes ${r.kubernetesVersion}, ${r.date.slice(0, 10)}`]);
+  out.push("", table(rows));
+  for (const p of r.profile ?? []) out.push("", p.text);
+  if (r.cacheInventory) {
+    out.push("", table([["What the module's informers cache", "objects", "JSON MB", "of which managedFields MB"], ...r.cacheInventory.map(c => [c.resource, c.objects, c.jsonMb, c.managedFieldsMb])]));
+  }
+  return out.join("\n");
+}
+
+main().catch(async e => {
+  log(`bench failed: ${e instanceof Error ? e.stack : String(e)}`);
+  await shutdown();
+  process.exit(1);
+});
