@@ -56,7 +56,7 @@ export const focomController = once(async (): Promise<FocomController> => {
     });
   const reconciler = new FocomReconciler(local, referencesOf(cache), connections, { unreachableReleaseSeconds: UNREACHABLE_RELEASE_SECONDS });
   const queue = new WorkQueue(key => reconciler.reconcile(key), {
-    concurrency: Number(process.env.OCP_RECONCILE_CONCURRENCY ?? 8),
+    concurrency: Number(process.env.OCP_RECONCILE_CONCURRENCY ?? 32), // requests wait on API round trips, not CPU
     onError: (key, e, attempt) => Log.warn({ key, attempt }, `reconcile of FocomProvisioningRequest ${key} failed: ${errorMessage(e)}`),
   });
 
@@ -69,9 +69,10 @@ export const focomController = once(async (): Promise<FocomController> => {
   await cache.start();
 
   const resync = setInterval(() => {
+    // Spread over the period, so a resync of hundreds of requests is not one burst against the API server.
     for (const fpr of cache.requests.list()) {
       reconciler.resync(keyOf(fpr));
-      requeue(keyOf(fpr));
+      queue.addAfter(keyOf(fpr), Math.random() * RESYNC_SECONDS * 1000);
     }
   }, RESYNC_SECONDS * 1000);
   resync.unref();

@@ -25,7 +25,7 @@ export const o2imsController = once(async (): Promise<O2imsController> => {
   const cache = new O2imsCache(client, { capi: true });
   const reconciler = new RequestReconciler(client, cache);
   const queue = new WorkQueue(key => reconciler.reconcile(key), {
-    concurrency: Number(process.env.OCP_RECONCILE_CONCURRENCY ?? 8),
+    concurrency: Number(process.env.OCP_RECONCILE_CONCURRENCY ?? 32), // requests wait on API round trips, not CPU
     onError: (key, e, attempt) => Log.warn({ key, attempt }, `reconcile of ProvisioningRequest ${key} failed: ${errorMessage(e)}`),
   });
   const requeueOwner = (_: string, obj: KubeObject) => {
@@ -44,9 +44,10 @@ export const o2imsController = once(async (): Promise<O2imsController> => {
   });
   await cache.start();
   const resync = setInterval(() => {
+    // Spread over the period, so a resync of hundreds of requests is not one burst against the API server.
     for (const pr of cache.requests.list()) {
       reconciler.resync(keyOf(pr));
-      queue.add(keyOf(pr));
+      queue.addAfter(keyOf(pr), Math.random() * RESYNC_SECONDS * 1000);
     }
   }, RESYNC_SECONDS * 1000);
   resync.unref();

@@ -185,7 +185,7 @@ export class RequestReconciler {
     const same =
       !changed &&
       prev.observedGeneration === gen &&
-      JSON.stringify(prev.provisionedResourceSet ?? null) === JSON.stringify(status.provisionedResourceSet ?? null) &&
+      sameResourceSet(prev.provisionedResourceSet, status.provisionedResourceSet) &&
       sameConditions(prev.conditions as Condition[] | undefined, conditions);
     if (same) return;
     try {
@@ -200,6 +200,16 @@ export class RequestReconciler {
       await recordEvent(this.client, pr, warning ? "Warning" : "Normal", stateReason(next.state), next.message, COMPONENT).catch(() => undefined);
     }
   }
+}
+
+type ResourceSet = ProvisioningRequestStatus["provisionedResourceSet"];
+
+/** Field by field: the API server returns the keys in its own order, so comparing JSON text never matched. */
+function sameResourceSet(a: ResourceSet, b: ResourceSet): boolean {
+  return (
+    a?.oCloudNodeClusterId === b?.oCloudNodeClusterId &&
+    (a?.oCloudInfrastructureResourceIds ?? []).join(",") === (b?.oCloudInfrastructureResourceIds ?? []).join(",")
+  );
 }
 
 const controlPlaneName = (desired: KubeObject[]) => desired.find(o => o.kind === "KubeadmControlPlane")!.metadata.name;
