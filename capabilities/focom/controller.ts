@@ -5,7 +5,7 @@
  */
 import { keyOf } from "../shared/informer";
 import { KubeObject } from "../shared/kube";
-import { WorkQueue } from "../shared/queue";
+import { startResync, WorkQueue } from "../shared/queue";
 import { R } from "../shared/resources";
 import { errorMessage, localClient, Log, once } from "../shared/runtime";
 import { FocomCache, OCloudObject } from "./cache";
@@ -68,14 +68,7 @@ export const focomController = once(async (): Promise<FocomController> => {
   cache.templateInfos.onChange((_, ti) => requeueWhere(fpr => fpr.metadata.namespace === ti.metadata.namespace));
   await cache.start();
 
-  const resync = setInterval(() => {
-    // Spread over the period, so a resync of hundreds of requests is not one burst against the API server.
-    for (const fpr of cache.requests.list()) {
-      reconciler.resync(keyOf(fpr));
-      queue.addAfter(keyOf(fpr), Math.random() * RESYNC_SECONDS * 1000);
-    }
-  }, RESYNC_SECONDS * 1000);
-  resync.unref();
+  startResync(queue, () => cache.requests.list().map(o => keyOf(o)), key => reconciler.resync(key), RESYNC_SECONDS);
   return { cache, queue, reconciler, connections, enqueue: obj => requeue(keyOf(obj)) };
 });
 

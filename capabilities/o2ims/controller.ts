@@ -3,7 +3,7 @@
  * of a generated object or of a pinned ByoHost re-queues the request it belongs to (event-driven status), and a
  * periodic resync re-applies everything so a missed event or a drifted object heals.
  */
-import { WorkQueue } from "../shared/queue";
+import { startResync, WorkQueue } from "../shared/queue";
 import { keyOf } from "../shared/informer";
 import { KubeObject } from "../shared/kube";
 import { errorMessage, localClient, Log, once } from "../shared/runtime";
@@ -43,13 +43,6 @@ export const o2imsController = once(async (): Promise<O2imsController> => {
     for (const v of values) for (const pr of cache.requests.byIndex(PINNED_HOSTS, v)) queue.add(keyOf(pr));
   });
   await cache.start();
-  const resync = setInterval(() => {
-    // Spread over the period, so a resync of hundreds of requests is not one burst against the API server.
-    for (const pr of cache.requests.list()) {
-      reconciler.resync(keyOf(pr));
-      queue.addAfter(keyOf(pr), Math.random() * RESYNC_SECONDS * 1000);
-    }
-  }, RESYNC_SECONDS * 1000);
-  resync.unref();
+  startResync(queue, () => cache.requests.list().map(o => keyOf(o)), key => reconciler.resync(key), RESYNC_SECONDS);
   return { cache, queue, reconciler, enqueue: obj => queue.add(keyOf(obj as { metadata: { name: string; namespace?: string } })) };
 });

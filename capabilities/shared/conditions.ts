@@ -1,12 +1,7 @@
 /** metav1.Condition helpers shared by both capabilities (pure). */
-export interface Condition {
-  type: string;
-  status: "True" | "False" | "Unknown";
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
-  observedGeneration?: number;
-}
+import type { ProvisioningRequestStatus } from "../../crds/generated/types";
+/** The metav1.Condition shape, as the CRDs define it (generated from crds/*.yaml). */
+export type Condition = NonNullable<ProvisioningRequestStatus["conditions"]>[number];
 
 export type ConditionInput = Omit<Condition, "lastTransitionTime">;
 
