@@ -1,4 +1,4 @@
-/** Unit tests need nothing; integration tests start real control planes (test/harness). */
+/** Unit tests need nothing; integration tests start real control planes (local/plane). */
 const transform = { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, tsconfig: { module: "commonjs", esModuleInterop: true } }] };
 module.exports = {
   projects: [

@@ -5,9 +5,9 @@
  * server, same object, same dry-run storage path, no webhook calls. Added latency = percentile(with webhooks) -
  * percentile(without). The two modes alternate in batches so drift hits both alike.
  */
-import type { ByohTemplateParameters } from "../crds/generated/types";
-import { KubeError, KubeObject } from "../capabilities/shared/kube";
-import { R, Resource } from "../capabilities/shared/resources";
+import type { ByohTemplateParameters } from "../api/generated/types";
+import { KubeError, KubeObject } from "../kube/client";
+import { R, Resource } from "../kube/resources";
 import { focomRequest, HostRef, prepareNamespace, provisioningRequest, registerHosts } from "./fixtures";
 import { CpuMeter } from "./procstat";
 import { BenchContext } from "./throughput";

@@ -6,12 +6,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { load } from "js-yaml";
-import type { ByohTemplateParameters, ClusterTemplateSpec } from "../crds/generated/types";
+import type { ByohTemplateParameters, ClusterTemplateSpec } from "../api/generated/types";
 import { generateCluster } from "../generators/byoh-cluster";
 import { applyDefaults } from "../generators/parameters";
-import { KubeClient, KubeObject } from "../capabilities/shared/kube";
-import { R } from "../capabilities/shared/resources";
-import { registerFleet } from "../test/sim/hosts";
+import { KubeClient, KubeObject } from "../kube/client";
+import { R } from "../kube/resources";
+import { registerFleet } from "../local/sim/hosts";
 
 const ROOT = path.resolve(__dirname, "..");
 export const TEMPLATE = load(fs.readFileSync(path.join(ROOT, "templates/byoh-workload-cluster.yaml"), "utf8")) as KubeObject & { spec: ClusterTemplateSpec };

@@ -4,7 +4,7 @@
  * fulfilment depends on become ready (normally the last worker's MachineDeployment reaching readyReplicas 1) to the
  * moment its watch saw the FocomProvisioningRequest Synced with the remote fulfilled.
  */
-import { R } from "../capabilities/shared/resources";
+import { R } from "../kube/resources";
 import { focomRequest, prepareNamespace, registerHosts, requestSpecs } from "./fixtures";
 import { CpuMeter } from "./procstat";
 import { Tracker } from "./tracker";

@@ -8,9 +8,9 @@ import fs from "node:fs";
 import https from "node:https";
 import { SourceMap } from "node:module";
 import path from "node:path";
-import type { KubeClient } from "../capabilities/shared/kube";
-import { loadKubeconfigFile } from "../capabilities/shared/kubeconfig";
-import { R, Resource } from "../capabilities/shared/resources";
+import type { KubeClient } from "../kube/types";
+import { loadKubeconfigFile } from "../kube/kubeconfig";
+import { R, Resource } from "../kube/resources";
 import { mean, percentile, round, sleep, table } from "./util";
 
 /** GET of a binary answer (a pprof profile) with the kubeconfig's client certificate. */

@@ -20,12 +20,12 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { KubeClient } from "../capabilities/shared/kube";
-import { R } from "../capabilities/shared/resources";
-import { binDir } from "../test/harness/binaries";
-import { startModule, ModuleProcess } from "../test/harness/module";
-import { planeStatus, startPlane, Plane } from "../test/harness/plane";
-import { userKubeconfig } from "../test/harness/users";
+import { KubeClient } from "../kube/client";
+import { R } from "../kube/resources";
+import { binDir } from "../local/plane/binaries";
+import { startModule, ModuleProcess } from "../local/module";
+import { planeStatus, startPlane, Plane } from "../local/plane/plane";
+import { userKubeconfig } from "../local/plane/users";
 import { admission, AdmissionResult } from "./admission";
 import { TEMPLATE } from "./fixtures";
 import { statusLatency, StatusLatency } from "./latency";
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
   };
   const code = {
     gitCommit: git("rev-parse", "--short", "HEAD"),
-    gitDirty: (git("status", "--porcelain", "--", "capabilities", "generators", "crds", "templates", "pepr.ts") ?? "") !== "",
+    gitDirty: (git("status", "--porcelain", "--", "api", "kube", "capabilities", "generators", "templates", "pepr.ts") ?? "") !== "",
   };
   // The module re-applies every request every OCP_RESYNC_SECONDS (default 300): a storm of N reconciles at an
   // arbitrary point of some phase. Off (an hour) unless --resync gives a period, so phases measure the event path.

@@ -7,8 +7,8 @@
  * Prints "ready" once every cache is synced and the initial reconciles are done; stops on SIGTERM or when the
  * parent process is gone.
  */
-import { KubeClient } from "../capabilities/shared/kube";
-import { Simulator } from "../test/sim/simulator";
+import { KubeClient } from "../kube/client";
+import { Simulator } from "../local/sim/simulator";
 
 async function main(): Promise<void> {
   const [kubeconfig, step] = process.argv.slice(2);

@@ -8,8 +8,8 @@
  *           O2IMS generation, simulator with hosts ready at once); timed until every generated object exists and
  *           until every request is Synced with its ProvisioningRequest fulfilled.
  */
-import { KubeClient, KubeObject } from "../capabilities/shared/kube";
-import { R, resourceFor } from "../capabilities/shared/resources";
+import { KubeClient, KubeObject } from "../kube/client";
+import { R, resourceFor } from "../kube/resources";
 import { GENERATED_KINDS } from "../generators/byoh-cluster";
 import { focomRequest, OBJECTS_PER_REQUEST, prepareNamespace, rawObjects, registerHosts, RequestSpec, requestSpecs } from "./fixtures";
 import { CpuMeter, RssSampler } from "./procstat";

@@ -4,8 +4,8 @@
  * workers became ready (the module's own readiness rules), when each ProvisioningRequest was fulfilled and when
  * each FocomProvisioningRequest showed Synced with the remote fulfilled.
  */
-import { KubeClient, KubeObject } from "../capabilities/shared/kube";
-import { R, Resource } from "../capabilities/shared/resources";
+import { KubeClient, KubeObject } from "../kube/client";
+import { R, Resource } from "../kube/resources";
 import { GENERATED_KINDS } from "../generators/byoh-cluster";
 import { log, nowMs, Waiter } from "./util";
 

@@ -2,8 +2,8 @@
  * `npm run describe -- <name> [-n namespace] [--kubeconfig file]`: the request tree of a FocomProvisioningRequest
  * (following its OCloud's kubeconfig Secret to the O-Cloud) or of a ProvisioningRequest, like `clusterctl describe`.
  */
-import { KubeClient } from "../capabilities/shared/kube";
-import { R } from "../capabilities/shared/resources";
+import { KubeClient } from "../kube/client";
+import { R } from "../kube/resources";
 import { collectTree, renderTree } from "./tree";
 
 function parse(argv: string[]) {

@@ -8,8 +8,8 @@
  *
  * The default name is "dev"; planes live in <tmp>/ocp-planes/<name>.
  */
-import { attachPlane, planeStatus, startPlane, stopPlane } from "../test/harness/plane";
-import { rssKiB } from "../test/harness/processes";
+import { attachPlane, planeStatus, startPlane, stopPlane } from "../local/plane/plane";
+import { rssKiB } from "../local/plane/processes";
 
 const USAGE = "usage: npm run plane -- up|down|status [--name NAME] [--crds none|project|all] [--owner PID]";
 

@@ -11,12 +11,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { load } from "js-yaml";
-import { KubeClient, KubeObject } from "../capabilities/shared/kube";
-import { R } from "../capabilities/shared/resources";
-import { startPlane, Plane } from "../test/harness/plane";
-import { startModule, ModuleProcess } from "../test/harness/module";
-import { registerFleet } from "../test/sim/hosts";
-import { Simulator } from "../test/sim/simulator";
+import { KubeClient, KubeObject } from "../kube/client";
+import { R } from "../kube/resources";
+import { startPlane, Plane } from "../local/plane/plane";
+import { startModule, ModuleProcess } from "../local/module";
+import { registerFleet } from "../local/sim/hosts";
+import { Simulator } from "../local/sim/simulator";
 import { collectTree, renderTree } from "./tree";
 
 const ROOT = path.resolve(__dirname, "..");

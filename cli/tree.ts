@@ -3,8 +3,8 @@
  * FPR -> PR -> Cluster -> control plane / worker pools -> hosts, with phases and elapsed time.
  * collectTree reads it from the clusters; renderTree is pure.
  */
-import { KubeClient, KubeObject } from "../capabilities/shared/kube";
-import { R } from "../capabilities/shared/resources";
+import { KubeClient, KubeObject } from "../kube/client";
+import { R } from "../kube/resources";
 import { REQUEST_UID_LABEL, workerMachineDeploymentName } from "../generators/names";
 
 type Obj = Record<string, unknown>;

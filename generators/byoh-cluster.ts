@@ -4,9 +4,9 @@
  * API server has no webhooks and server-side apply should own the same fields either way. No ownerReferences:
  * CAPI sets its own, and the reconciler adds a non-controller ref to the Cluster only.
  */
-import type { ByohTemplateParameters, ClusterTemplateSpec } from "../crds/generated/types";
-import type { KubeObject } from "../capabilities/shared/kube";
-import { apiVersionOf, R, Resource } from "../capabilities/shared/resources";
+import type { ByohTemplateParameters, ClusterTemplateSpec } from "../api/generated/types";
+import type { KubeObject } from "../kube/types";
+import { apiVersionOf, R, Resource } from "../kube/resources";
 import { DEFAULT_KUBE_VIP_IMAGE, KUBE_VIP_MANIFEST_PATH, kubeVipManifest, superAdminCommands } from "./kube-vip";
 import {
   byoClusterName,

@@ -4,7 +4,7 @@
  * and pruning can compare sets of names.
  */
 import { createHash } from "node:crypto";
-import type { ClusterTemplateSpec } from "../crds/generated/types";
+import type { ClusterTemplateSpec } from "../api/generated/types";
 import { isLabelValue, MAX_LABEL_VALUE_LENGTH } from "./formats";
 
 // ---- label keys -------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
  * types and never throws. The template's JSON Schema runs first; a rule is skipped for a field the schema already
  * reported, so one problem gives one message.
  */
-import type { ByohTemplateParameters, ClusterTemplateSpec } from "../crds/generated/types";
+import type { ByohTemplateParameters, ClusterTemplateSpec } from "../api/generated/types";
 import { checkJsonSchema } from "./json-schema";
 import { isDns1123Label, isDns1123Subdomain, isLabelValue, MAX_LABEL_VALUE_LENGTH } from "./formats";
 import { hostIdSegment, longestDerivedLabelValue, maxClusterNameLength } from "./names";

@@ -3,8 +3,8 @@
  * apply defaults, validate, generate. Accepts a ProvisioningRequest or a FocomProvisioningRequest (also in seed
  * 002's shape: ocloudRef.name, templateRef.name, parameters), with an optional ClusterTemplate or TemplateInfo.
  */
-import type { ClusterTemplateSpec, FocomProvisioningRequestSpec, ProvisioningRequestSpec, TemplateInfoSpec } from "../crds/generated/types";
-import type { KubeObject } from "../capabilities/shared/kube";
+import type { ClusterTemplateSpec, FocomProvisioningRequestSpec, ProvisioningRequestSpec, TemplateInfoSpec } from "../api/generated/types";
+import type { KubeObject } from "../kube/types";
 import { generateCluster } from "./byoh-cluster";
 import { remoteRequestName } from "./names";
 import { applyDefaults, DEFAULT_FIELD_PREFIX, validateParameters, Violation } from "./parameters";

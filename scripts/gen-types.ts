@@ -1,15 +1,15 @@
 /**
- * One source of truth: the CRD YAML in crds/ (and the parameter JSON Schema of the default ClusterTemplate in
- * templates/) generate the TypeScript interfaces in crds/generated/types.ts. `npm run gen:types` rewrites the file;
+ * One source of truth: the CRD YAML in api/crds/ (and the parameter JSON Schema of the default ClusterTemplate in
+ * templates/) generate the TypeScript interfaces in api/generated/types.ts. `npm run gen:types` rewrites the file;
  * `--check` fails when the committed file differs (a unit test runs the same comparison).
  */
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { renderTypes } from "../crds/schema-to-ts";
+import { renderTypes } from "./schema-to-ts";
 
 const root = join(__dirname, "..");
-const crdDir = join(root, "crds");
-const out = join(crdDir, "generated", "types.ts");
+const crdDir = join(root, "api", "crds");
+const out = join(root, "api", "generated", "types.ts");
 
 const text = renderTypes(
   readdirSync(crdDir)
@@ -22,7 +22,7 @@ const text = renderTypes(
 if (process.argv.includes("--check")) {
   const current = readFileSync(out, "utf8");
   if (current !== text) {
-    console.error(`${out} is out of date with crds/*.yaml: run npm run gen:types`);
+    console.error(`${out} is out of date with api/crds/*.yaml: run npm run gen:types`);
     process.exit(1);
   }
 } else {

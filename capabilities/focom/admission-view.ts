@@ -2,9 +2,9 @@
  * The informer-backed AdmissionView: started on the first admission request, shared afterwards. A request naming
  * an OCloud or TemplateInfo the informers do not hold yet gets a live read of its namespace before any denial.
  */
-import type { FocomProvisioningRequestSpec } from "../../crds/generated/types";
-import { R } from "../shared/resources";
-import { isWatcher, localClient, once } from "../shared/runtime";
+import type { FocomProvisioningRequestSpec } from "../../api/generated/types";
+import { R } from "../../kube/resources";
+import { isWatcher, localClient, once } from "../runtime";
 import { AdmissionView, referencesMissing } from "./admission";
 import { FocomCache, OCloudObject } from "./cache";
 import { focomController } from "./controller";

@@ -3,9 +3,9 @@
  * the TemplateInfo, and every rule checkable on the SMO side (OCloud and TemplateInfo exist, parameters match the
  * TemplateInfo, identity fields immutable). templateParameters changes pass: the O-Cloud decides what it accepts.
  */
-import type { FocomProvisioningRequestSpec } from "../../crds/generated/types";
+import type { FocomProvisioningRequestSpec } from "../../api/generated/types";
 import type { Violation } from "../../generators/parameters";
-import type { KubeObject } from "../shared/kube";
+import type { KubeObject } from "../../kube/types";
 import type { OCloudObject } from "./cache";
 import { checkParameters, PARAMETERS_FIELD } from "./parameters";
 import {

@@ -1,8 +1,8 @@
 /** The FOCOM capability's view of the SMO cluster: informers over the kinds it reads, started once per process. */
-import type { FocomProvisioningRequestSpec, FocomProvisioningRequestStatus, OCloudSpec } from "../../crds/generated/types";
-import { Informer } from "../shared/informer";
-import { KubeClient, KubeObject } from "../shared/kube";
-import { R } from "../shared/resources";
+import type { FocomProvisioningRequestSpec, FocomProvisioningRequestStatus, OCloudSpec } from "../../api/generated/types";
+import { Informer } from "../../kube/informer";
+import { KubeClient, KubeObject } from "../../kube/client";
+import { R } from "../../kube/resources";
 import type { TemplateInfoObject } from "./template-info";
 
 export interface FPRObject extends KubeObject {

@@ -3,11 +3,11 @@
  * ProvisioningRequests FOCOM created there, all feeding one work queue. A periodic resync re-applies every request
  * so a missed event or a hand-edited remote heals.
  */
-import { keyOf } from "../shared/informer";
-import { KubeObject } from "../shared/kube";
-import { startResync, WorkQueue } from "../shared/queue";
-import { R } from "../shared/resources";
-import { errorMessage, localClient, Log, once } from "../shared/runtime";
+import { keyOf } from "../../kube/informer";
+import { KubeObject } from "../../kube/client";
+import { startResync, WorkQueue } from "../../kube/queue";
+import { R } from "../../kube/resources";
+import { errorMessage, localClient, Log, once } from "../runtime";
 import { FocomCache, OCloudObject } from "./cache";
 import { DEFAULT_UNREACHABLE_RELEASE_SECONDS } from "./deletion";
 import { connectionKeyOf, OCloudConnections } from "./oclouds";

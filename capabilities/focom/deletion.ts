@@ -3,10 +3,10 @@
  * O2IMS side deletes the cluster first), then release the finalizer. An O-Cloud that stays unreachable longer than
  * the limit does not block the SMO forever: the request is released with a Warning saying what may be left behind.
  */
-import { recordEvent } from "../shared/events";
-import { PEPR_FINALIZER, releaseFinalizer } from "../shared/finalizer";
-import { KubeClient } from "../shared/kube";
-import { R } from "../shared/resources";
+import { recordEvent } from "../../kube/events";
+import { PEPR_FINALIZER, releaseFinalizer } from "../../kube/finalizer";
+import { KubeClient } from "../../kube/client";
+import { R } from "../../kube/resources";
 import type { FPRObject, OCloudObject } from "./cache";
 import { classifyFailure, OCloudConfigError, RemoteFailure } from "./errors";
 import type { OCloudConnections } from "./oclouds";

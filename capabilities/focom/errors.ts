@@ -2,7 +2,7 @@
  * What went wrong talking to an O-Cloud, sorted by what FOCOM does about it (pure). Messages are built here from
  * known-safe parts only: never from a kubeconfig or Secret, which reach no log, event or status.
  */
-import { KubeError } from "../shared/kube";
+import { KubeError } from "../../kube/client";
 
 /**
  * - unreachable: network error, timeout, 5xx, 429 — transient; the phase is kept and the request retried.

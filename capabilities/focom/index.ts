@@ -1,8 +1,8 @@
 /** Capability focom: wiring only. FocomProvisioningRequest -> ProvisioningRequest on a local or remote O-Cloud. */
 import { Capability, Log, PeprMutateRequest, PeprValidateRequest } from "pepr";
-import { FocomProvisioningRequest } from "../shared/kinds";
-import type { KubeObject } from "../shared/kube";
-import { errorMessage } from "../shared/runtime";
+import { FocomProvisioningRequest } from "../../api/kinds";
+import type { KubeObject } from "../../kube/types";
+import { errorMessage } from "../runtime";
 import { denialMessage, mutateRequest, validateRequest } from "./admission";
 import { admissionView } from "./admission-view";
 import { focomController } from "./controller";

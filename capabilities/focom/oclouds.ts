@@ -4,8 +4,8 @@
  * changes (a watch of that one Secret reports the change at once), and with each client one watch of the
  * ProvisioningRequests FOCOM labelled there, so remote status changes re-queue their request (event-driven).
  */
-import { KubeClient, KubeObject } from "../shared/kube";
-import { R } from "../shared/resources";
+import { KubeClient, KubeObject } from "../../kube/client";
+import { R } from "../../kube/resources";
 import type { OCloudObject } from "./cache";
 import { OCloudConfigError } from "./errors";
 import { kubeconfigProblem } from "./kubeconfig";

@@ -3,8 +3,8 @@
  * ProvisioningRequest there (never over someone else's) -> mirror the remote status. Level-based: it re-reads the
  * request and the remote every time, so missed events, restarts and retries converge on the same result.
  */
-import { KubeClient } from "../shared/kube";
-import { R } from "../shared/resources";
+import { KubeClient } from "../../kube/client";
+import { R } from "../../kube/resources";
 import type { FPRObject, OCloudObject } from "./cache";
 import { deleteRequest } from "./deletion";
 import { classifyFailure, RemoteFailure } from "./errors";

@@ -3,9 +3,9 @@
  * labels and annotations linking it back. The request-uid label decides ownership: a same-named object with another
  * uid belongs to someone else and is never overwritten.
  */
-import type { ProvisioningRequestSpec, ProvisioningRequestStatus } from "../../crds/generated/types";
+import type { ProvisioningRequestSpec, ProvisioningRequestStatus } from "../../api/generated/types";
 import { remoteRequestName, sanitizeLabelValue } from "../../generators/names";
-import type { KubeObject } from "../shared/kube";
+import type { KubeObject } from "../../kube/types";
 import type { FPRObject } from "./cache";
 
 export const REQUEST_NAME_LABEL = "focom.nephio.org/request-name";

@@ -1,7 +1,7 @@
 /** Writes a FocomProvisioningRequest's status when it says something new, with an Event per phase change. */
-import { recordEvent } from "../shared/events";
-import { isNotFound, KubeClient } from "../shared/kube";
-import { R } from "../shared/resources";
+import { recordEvent } from "../../kube/events";
+import { isNotFound, KubeClient } from "../../kube/client";
+import { R } from "../../kube/resources";
 import type { FPRObject } from "./cache";
 import { ComputedStatus, computeStatus, nextStatus, StatusInput, statusChanged, statusEvents } from "./status";
 

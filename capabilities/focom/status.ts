@@ -2,9 +2,9 @@
  * FocomProvisioningRequest status from what the reconciler observed (pure): phase, message, the mirrored remote
  * state and the four conditions. Conditions the observation says nothing about are carried over unchanged.
  */
-import type { FocomProvisioningRequestStatus } from "../../crds/generated/types";
-import { Condition, ConditionInput, findCondition, mergeConditions, sameConditions } from "../shared/conditions";
-import type { EventType } from "../shared/events";
+import type { FocomProvisioningRequestStatus } from "../../api/generated/types";
+import { Condition, ConditionInput, findCondition, mergeConditions, sameConditions } from "../../kube/conditions";
+import type { EventType } from "../../kube/events";
 import type { RemoteFailure } from "./errors";
 import type { RemoteRef, RemoteRequest } from "./remote";
 

@@ -3,9 +3,9 @@
  * and which TemplateInfo a request's templateName / templateVersion resolve to. Matching is on the spec's
  * name/version, not on the object's name (Nephio's "<name>-<version>" object-name lookup confused users, nephio#955).
  */
-import type { ClusterTemplateSpec, TemplateInfoSpec } from "../../crds/generated/types";
+import type { ClusterTemplateSpec, TemplateInfoSpec } from "../../api/generated/types";
 import type { Violation } from "../../generators/parameters";
-import type { KubeObject } from "../shared/kube";
+import type { KubeObject } from "../../kube/types";
 
 export interface TemplateInfoObject extends KubeObject {
   spec?: TemplateInfoSpec;

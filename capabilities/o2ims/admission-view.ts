@@ -1,5 +1,5 @@
 /** The informer-backed AdmissionView: started on the first admission request, shared afterwards. */
-import { isWatcher, localClient, once } from "../shared/runtime";
+import { isWatcher, localClient, once } from "../runtime";
 import { o2imsController } from "./controller";
 import type { AdmissionView } from "./admission";
 import { CLUSTER_NAME, HOST_NAME, O2imsCache, PINNED_HOSTS } from "./cache";

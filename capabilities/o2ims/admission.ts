@@ -3,8 +3,8 @@
  * anything is created (parameters, template, live ByoHosts, other requests, update rules).
  */
 import { applyDefaults, formatViolations, validateParameters, validateUpdate, Violation } from "../../generators/parameters";
-import type { ProvisioningRequestSpec } from "../../crds/generated/types";
-import type { KubeObject } from "../shared/kube";
+import type { ProvisioningRequestSpec } from "../../api/generated/types";
+import type { KubeObject } from "../../kube/types";
 import { checkHosts, hostsOf } from "./hosts";
 import type { PRObject, TemplateObject } from "./cache";
 

@@ -1,8 +1,8 @@
 /** The O2IMS capability's view of the cluster: informers over the kinds it reads, started once per process. */
-import { Informer, keyOf } from "../shared/informer";
-import { KubeClient, KubeObject } from "../shared/kube";
-import { R } from "../shared/resources";
-import type { ByohTemplateParameters, ClusterTemplateSpec, ProvisioningRequestSpec, ProvisioningRequestStatus } from "../../crds/generated/types";
+import { Informer, keyOf } from "../../kube/informer";
+import { KubeClient, KubeObject } from "../../kube/client";
+import { R } from "../../kube/resources";
+import type { ByohTemplateParameters, ClusterTemplateSpec, ProvisioningRequestSpec, ProvisioningRequestStatus } from "../../api/generated/types";
 import { hostsOf } from "./hosts";
 import { REQUEST_ANNOTATION, REQUEST_NAME_LABEL } from "../../generators/names";
 

@@ -3,10 +3,10 @@
  * of a generated object or of a pinned ByoHost re-queues the request it belongs to (event-driven status), and a
  * periodic resync re-applies everything so a missed event or a drifted object heals.
  */
-import { startResync, WorkQueue } from "../shared/queue";
-import { keyOf } from "../shared/informer";
-import { KubeObject } from "../shared/kube";
-import { errorMessage, localClient, Log, once } from "../shared/runtime";
+import { startResync, WorkQueue } from "../../kube/queue";
+import { keyOf } from "../../kube/informer";
+import { KubeObject } from "../../kube/client";
+import { errorMessage, localClient, Log, once } from "../runtime";
 import { O2imsCache, PINNED_HOSTS, requestKeyOf } from "./cache";
 import { RequestReconciler } from "./reconciler";
 

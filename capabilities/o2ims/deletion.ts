@@ -5,11 +5,11 @@
  */
 import { GENERATED_KINDS } from "../../generators/byoh-cluster";
 import { REQUEST_UID_LABEL } from "../../generators/names";
-import type { ByohTemplateParameters } from "../../crds/generated/types";
-import type { ConditionInput } from "../shared/conditions";
-import { releaseFinalizer } from "../shared/finalizer";
-import { KubeClient } from "../shared/kube";
-import { R } from "../shared/resources";
+import type { ByohTemplateParameters } from "../../api/generated/types";
+import type { ConditionInput } from "../../kube/conditions";
+import { releaseFinalizer } from "../../kube/finalizer";
+import { KubeClient } from "../../kube/client";
+import { R } from "../../kube/resources";
 import type { O2imsCache, PRObject } from "./cache";
 import type { ProvisioningState } from "./status";
 

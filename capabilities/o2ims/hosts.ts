@@ -4,8 +4,8 @@
  * host-id=...); BYOH's webhook forbids anyone else to relabel a ByoHost, so a mismatch is reported, never fixed.
  */
 import type { Violation } from "../../generators/parameters";
-import type { ByohTemplateParameters } from "../../crds/generated/types";
-import type { KubeObject } from "../shared/kube";
+import type { ByohTemplateParameters } from "../../api/generated/types";
+import type { KubeObject } from "../../kube/types";
 import { BYOMACHINE_LABEL, CLUSTER_NAME_LABEL } from "./status";
 
 export interface HostContext {

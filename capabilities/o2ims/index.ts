@@ -1,11 +1,11 @@
 /** Capability o2ims: wiring only. ProvisioningRequest -> pinned Cluster API + BYOH cluster. */
 import { Capability, Log, PeprMutateRequest, PeprValidateRequest } from "pepr";
-import { ProvisioningRequest } from "../shared/kinds";
+import { ProvisioningRequest } from "../../api/kinds";
 import { denialMessage, defaultRequest, validateRequest } from "./admission";
 import { admissionView } from "./admission-view";
 import { o2imsController } from "./controller";
-import { errorMessage } from "../shared/runtime";
-import type { KubeObject } from "../shared/kube";
+import { errorMessage } from "../runtime";
+import type { KubeObject } from "../../kube/types";
 
 export const O2ims = new Capability({
   name: "o2ims",

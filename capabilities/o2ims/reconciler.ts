@@ -6,11 +6,11 @@
 import { applyDefaults, formatViolations, validateParameters } from "../../generators/parameters";
 import { generateCluster, GENERATED_KINDS } from "../../generators/byoh-cluster";
 import { REQUEST_UID_LABEL } from "../../generators/names";
-import type { ProvisioningRequestStatus } from "../../crds/generated/types";
-import { Condition, ConditionInput, findCondition, mergeConditions, sameConditions } from "../shared/conditions";
-import { recordEvent } from "../shared/events";
-import { isNotFound, KubeClient, KubeObject } from "../shared/kube";
-import { R, resourceFor } from "../shared/resources";
+import type { ProvisioningRequestStatus } from "../../api/generated/types";
+import { Condition, ConditionInput, findCondition, mergeConditions, sameConditions } from "../../kube/conditions";
+import { recordEvent } from "../../kube/events";
+import { isNotFound, KubeClient, KubeObject } from "../../kube/client";
+import { R, resourceFor } from "../../kube/resources";
 import { DEFAULT_PINNING_LABEL } from "./admission";
 import { HOST_LABELS, O2imsCache, PRObject } from "./cache";
 import { computeStatus, PinnedHost, ProvisioningState } from "./status";

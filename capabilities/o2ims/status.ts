@@ -2,8 +2,8 @@
  * ProvisioningRequest status from the live Cluster API + BYOH objects (pure). `fulfilled` needs the control plane
  * and every worker really ready, not Cluster phase Provisioned (BYOH reports infrastructure ready at once).
  */
-import { ConditionInput } from "../shared/conditions";
-import { KubeObject } from "../shared/kube";
+import { ConditionInput } from "../../kube/conditions";
+import { KubeObject } from "../../kube/client";
 
 export type ProvisioningState = "pending" | "progressing" | "fulfilled" | "failed" | "deleting";
 

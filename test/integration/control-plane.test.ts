@@ -7,15 +7,15 @@ import { ChildProcess, execFile, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { KubeClient, KubeError, KubeObject } from "../../capabilities/shared/kube";
-import { R, Resource } from "../../capabilities/shared/resources";
-import { repoRoot } from "../harness/binaries";
-import { files, PlaneState, readJson } from "../harness/layout";
-import { Plane, planeStatus, startPlane, stopPlane } from "../harness/plane";
-import { belongsTo } from "../harness/processes";
-import { userKubeconfig } from "../harness/users";
-import { startWebhookServer } from "../harness/webhook";
-import { waitFor } from "../harness/wait";
+import { KubeClient, KubeError, KubeObject } from "../../kube/client";
+import { R, Resource } from "../../kube/resources";
+import { repoRoot } from "../../local/plane/binaries";
+import { files, PlaneState, readJson } from "../../local/plane/layout";
+import { Plane, planeStatus, startPlane, stopPlane } from "../../local/plane/plane";
+import { belongsTo } from "../../local/plane/processes";
+import { userKubeconfig } from "../../local/plane/users";
+import { startWebhookServer } from "../../local/plane/webhook";
+import { waitFor } from "../../local/plane/wait";
 
 
 // Starting planes takes seconds; the integration project's testTimeout in jest.config.js is not honoured per project.

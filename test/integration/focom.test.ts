@@ -11,14 +11,14 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { load, loadAll } from "js-yaml";
-import { KubeClient, KubeError, KubeObject } from "../../capabilities/shared/kube";
-import { R, resourceFor } from "../../capabilities/shared/resources";
-import type { FocomProvisioningRequestSpec, FocomProvisioningRequestStatus } from "../../crds/generated/types";
-import { ModuleProcess, startModule } from "../harness/module";
-import { Plane, startPlane } from "../harness/plane";
-import { waitFor } from "../harness/wait";
-import { registerHost } from "../sim/hosts";
-import { Simulator } from "../sim/simulator";
+import { KubeClient, KubeError, KubeObject } from "../../kube/client";
+import { R, resourceFor } from "../../kube/resources";
+import type { FocomProvisioningRequestSpec, FocomProvisioningRequestStatus } from "../../api/generated/types";
+import { ModuleProcess, startModule } from "../../local/module";
+import { Plane, startPlane } from "../../local/plane/plane";
+import { waitFor } from "../../local/plane/wait";
+import { registerHost } from "../../local/sim/hosts";
+import { Simulator } from "../../local/sim/simulator";
 
 jest.setTimeout(300_000);
 

@@ -5,15 +5,15 @@
  */
 jest.setTimeout(300_000);
 
-import { KubeClient, KubeObject } from "../../capabilities/shared/kube";
-import { R, Resource } from "../../capabilities/shared/resources";
-import { usePlane } from "../harness/jest";
-import { waitFor } from "../harness/wait";
-import { CapiCondition, findCondition } from "../sim/conditions";
-import { controlPlaneName, createAll, pinnedCluster, workerName } from "../sim/fixtures";
-import { registerFleet, registerHost } from "../sim/hosts";
-import { ByoHost, ByoMachine, Cluster, KubeadmControlPlane, LABEL, Machine, MachineDeployment } from "../sim/model";
-import { Simulator } from "../sim/simulator";
+import { KubeClient, KubeObject } from "../../kube/client";
+import { R, Resource } from "../../kube/resources";
+import { usePlane } from "./support/use-plane";
+import { waitFor } from "../../local/plane/wait";
+import { CapiCondition, findCondition } from "../../local/sim/conditions";
+import { controlPlaneName, createAll, pinnedCluster, workerName } from "../../local/sim/fixtures";
+import { registerFleet, registerHost } from "../../local/sim/hosts";
+import { ByoHost, ByoMachine, Cluster, KubeadmControlPlane, LABEL, Machine, MachineDeployment } from "../../local/sim/model";
+import { Simulator } from "../../local/sim/simulator";
 
 const NS = "default";
 const WAIT = { timeoutMs: 60_000, intervalMs: 100 };

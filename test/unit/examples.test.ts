@@ -7,7 +7,7 @@ import path from "node:path";
 import { load, loadAll } from "js-yaml";
 import { AdmissionView, validateRequest } from "../../capabilities/o2ims/admission";
 import type { PRObject, TemplateObject } from "../../capabilities/o2ims/cache";
-import type { KubeObject } from "../../capabilities/shared/kube";
+import type { KubeObject } from "../../kube/types";
 import { Document, readRenderInput, renderCluster } from "../../generators/render";
 import { listView } from "./o2ims/list-view";
 

@@ -5,10 +5,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { load } from "js-yaml";
-import { JSONSchema, renderTypes } from "../../../crds/schema-to-ts";
+import { JSONSchema, renderTypes } from "../../../scripts/schema-to-ts";
 
 const ROOT = path.resolve(__dirname, "../../..");
-const crdFiles = fs.readdirSync(path.join(ROOT, "crds")).filter(f => f.endsWith(".yaml")).sort();
+const crdFiles = fs.readdirSync(path.join(ROOT, "api/crds")).filter(f => f.endsWith(".yaml")).sort();
 const text = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");
 
 interface CRD {
@@ -18,18 +18,18 @@ interface CRD {
   };
 }
 
-it("crds/generated/types.ts is exactly what the CRDs and the default template generate", () => {
+it("api/generated/types.ts is exactly what the CRDs and the default template generate", () => {
   const generated = renderTypes(
-    crdFiles.map(f => text(`crds/${f}`)),
+    crdFiles.map(f => text(`api/crds/${f}`)),
     text("templates/byoh-workload-cluster.yaml"),
   );
-  expect(text("crds/generated/types.ts")).toBe(generated);
+  expect(text("api/generated/types.ts")).toBe(generated);
 });
 
 it("a changed CRD changes the generated types (the drift check can fail)", () => {
-  const crds = crdFiles.map(f => text(`crds/${f}`));
+  const crds = crdFiles.map(f => text(`api/crds/${f}`));
   const tampered = crds.map(t => t.replace("description: Human readable name of the request.", "description: Tampered."));
-  expect(renderTypes(tampered, text("templates/byoh-workload-cluster.yaml"))).not.toBe(text("crds/generated/types.ts"));
+  expect(renderTypes(tampered, text("templates/byoh-workload-cluster.yaml"))).not.toBe(text("api/generated/types.ts"));
 });
 
 /** Paths of schema nodes below spec/status without a description. */
@@ -41,8 +41,8 @@ function undescribed(schema: JSONSchema, at: string): string[] {
   return out;
 }
 
-describe.each(crdFiles)("crds/%s", file => {
-  const crd = load(text(`crds/${file}`)) as CRD;
+describe.each(crdFiles)("api/crds/%s", file => {
+  const crd = load(text(`api/crds/${file}`)) as CRD;
   const version = crd.spec.versions.find(v => v.storage)!;
   it("describes every field", () => {
     const props = version.schema.openAPIV3Schema.properties ?? {};

@@ -1,5 +1,5 @@
 import { denialMessage, mutateRequest, RequestInput, validateRequest } from "../../../capabilities/focom/admission";
-import type { FocomProvisioningRequestSpec } from "../../../crds/generated/types";
+import type { FocomProvisioningRequestSpec } from "../../../api/generated/types";
 import { byohParams, byohTemplateInfo, hosts, NS, ocloud, view } from "./fixtures";
 
 type Spec = FocomProvisioningRequestSpec;

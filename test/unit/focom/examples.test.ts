@@ -5,8 +5,8 @@ import { loadAll, load } from "js-yaml";
 import { mutateRequest, validateRequest } from "../../../capabilities/focom/admission";
 import type { OCloudObject } from "../../../capabilities/focom/cache";
 import type { TemplateInfoObject } from "../../../capabilities/focom/template-info";
-import type { KubeObject } from "../../../capabilities/shared/kube";
-import type { FocomProvisioningRequestSpec } from "../../../crds/generated/types";
+import type { KubeObject } from "../../../kube/types";
+import type { FocomProvisioningRequestSpec } from "../../../api/generated/types";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const EXAMPLES = ["seed-000-focom-request.yaml", "seed-002-focom-request.yaml"];

@@ -2,8 +2,8 @@
  * An in-memory stand-in for KubeClient with the calls the FOCOM reconciler makes, and failure injection, so the
  * reconcile and deletion paths run without an API server. Objects get uid, generation and resourceVersion.
  */
-import { KubeClient, KubeError, KubeObject } from "../../../capabilities/shared/kube";
-import type { Resource } from "../../../capabilities/shared/resources";
+import { KubeClient, KubeError, KubeObject } from "../../../kube/client";
+import type { Resource } from "../../../kube/resources";
 
 type Op = "get" | "apply" | "delete" | "patch" | "create";
 

@@ -1,7 +1,7 @@
 import { OCloudConnections } from "../../../capabilities/focom/oclouds";
 import { OCloudConfigError } from "../../../capabilities/focom/errors";
 import { kubeconfigProblem } from "../../../capabilities/focom/kubeconfig";
-import { KubeClient, KubeObject, WatchPhase } from "../../../capabilities/shared/kube";
+import { KubeClient, KubeObject, WatchPhase } from "../../../kube/client";
 import { ocloud } from "./fixtures";
 
 const SECRET_TOKEN = "s3cr3t-t0ken-value";

@@ -3,8 +3,8 @@ import { FocomReconciler } from "../../../capabilities/focom/reconciler";
 import { OCloudConnections } from "../../../capabilities/focom/oclouds";
 import { releaseDeadline } from "../../../capabilities/focom/deletion";
 import type { RemoteRequest } from "../../../capabilities/focom/remote";
-import { KubeError } from "../../../capabilities/shared/kube";
-import { R } from "../../../capabilities/shared/resources";
+import { KubeError } from "../../../kube/client";
+import { R } from "../../../kube/resources";
 import { FakeKube } from "./fake-kube";
 import { byohParams, byohTemplateInfo, NS, ocloud } from "./fixtures";
 

@@ -1,7 +1,7 @@
 import { desiredRemote, isOwnedBy, needsApply, remoteRefOf, requestOf } from "../../../capabilities/focom/remote";
 import { classifyFailure, OCloudConfigError } from "../../../capabilities/focom/errors";
 import type { FPRObject } from "../../../capabilities/focom/cache";
-import { KubeError } from "../../../capabilities/shared/kube";
+import { KubeError } from "../../../kube/client";
 import { ocloud } from "./fixtures";
 
 const fpr = (over: Partial<FPRObject["spec"]> = {}, generation = 1): FPRObject => ({

@@ -1,6 +1,6 @@
 import yaml from "js-yaml";
-import type { ByohTemplateParameters, ClusterTemplateSpec } from "../../../crds/generated/types";
-import type { KubeObject } from "../../../capabilities/shared/kube";
+import type { ByohTemplateParameters, ClusterTemplateSpec } from "../../../api/generated/types";
+import type { KubeObject } from "../../../kube/types";
 import { generateCluster, GENERATED_KINDS, objectKey } from "../../../generators/byoh-cluster";
 import { isDns1123Subdomain, isLabelValue } from "../../../generators/formats";
 import { INTERFACE_PLACEHOLDER } from "../../../generators/kube-vip";

@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import yaml from "js-yaml";
-import type { ByohTemplateParameters, ClusterTemplateSpec } from "../../../crds/generated/types";
+import type { ByohTemplateParameters, ClusterTemplateSpec } from "../../../api/generated/types";
 
 export const REPO = path.resolve(__dirname, "../../..");
 

@@ -1,4 +1,4 @@
-import type { ByohTemplateParameters, ClusterTemplateSpec } from "../../../crds/generated/types";
+import type { ByohTemplateParameters, ClusterTemplateSpec } from "../../../api/generated/types";
 import { applyDefaults, validateParameters, validateUpdate, Violation } from "../../../generators/parameters";
 import { hostIdSegment } from "../../../generators/names";
 import { clusterParams, defaultTemplate, host, seedParams } from "./fixtures";

@@ -2,8 +2,8 @@
  * The generator's output against the upstream CRD schemas with unknown fields rejected: what a real API server
  * would prune silently (a misspelt field) fails here.
  */
-import type { ByohTemplateParameters, ClusterTemplateSpec } from "../../../crds/generated/types";
-import type { KubeObject } from "../../../capabilities/shared/kube";
+import type { ByohTemplateParameters, ClusterTemplateSpec } from "../../../api/generated/types";
+import type { KubeObject } from "../../../kube/types";
 import { generateCluster } from "../../../generators/byoh-cluster";
 import { applyDefaults, validateParameters } from "../../../generators/parameters";
 import { crdSets, loadValidators, schemaErrors } from "./crd-schema";

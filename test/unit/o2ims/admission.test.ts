@@ -3,7 +3,7 @@ import path from "node:path";
 import { load } from "js-yaml";
 import { AdmissionView, defaultRequest, denialMessage, validateRequest } from "../../../capabilities/o2ims/admission";
 import type { PRObject, TemplateObject } from "../../../capabilities/o2ims/cache";
-import type { KubeObject } from "../../../capabilities/shared/kube";
+import type { KubeObject } from "../../../kube/types";
 import { listView } from "./list-view";
 
 const template = load(fs.readFileSync(path.join(__dirname, "../../../templates/byoh-workload-cluster.yaml"), "utf8")) as TemplateObject;

@@ -2,8 +2,8 @@
 import type { AdmissionView } from "../../../capabilities/o2ims/admission";
 import type { PRObject, TemplateObject } from "../../../capabilities/o2ims/cache";
 import { hostsOf } from "../../../capabilities/o2ims/hosts";
-import type { KubeObject } from "../../../capabilities/shared/kube";
-import type { ByohTemplateParameters } from "../../../crds/generated/types";
+import type { KubeObject } from "../../../kube/types";
+import type { ByohTemplateParameters } from "../../../api/generated/types";
 
 export function listView(template: TemplateObject, hosts: KubeObject[], requests: PRObject[] = []): AdmissionView {
   const params = (r: PRObject) => (r.spec.templateParameters ?? {}) as Partial<ByohTemplateParameters>;

@@ -1,5 +1,5 @@
 import { computeStatus, ObservedCluster } from "../../../capabilities/o2ims/status";
-import type { KubeObject } from "../../../capabilities/shared/kube";
+import type { KubeObject } from "../../../kube/types";
 
 const NOW = new Date("2026-01-01T00:10:00Z");
 const obj = (name: string, extra: Partial<KubeObject> = {}): KubeObject => ({ metadata: { name, namespace: "ns", uid: `uid-${name}`, generation: 1 }, ...extra });

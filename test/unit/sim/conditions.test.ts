@@ -1,4 +1,4 @@
-import { falseCondition, mirror, nowTime, sameConditions, setConditions, summary, trueCondition } from "../../sim/conditions";
+import { falseCondition, mirror, nowTime, sameConditions, setConditions, summary, trueCondition } from "../../../local/sim/conditions";
 
 const T0 = "2024-01-01T00:00:00Z";
 const T1 = "2024-01-01T00:01:00Z";

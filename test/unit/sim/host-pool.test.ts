@@ -1,6 +1,6 @@
-import { Expectations } from "../../sim/expectations";
-import { HostPool } from "../../sim/host-pool";
-import { ByoHost } from "../../sim/model";
+import { Expectations } from "../../../local/sim/expectations";
+import { HostPool } from "../../../local/sim/host-pool";
+import { ByoHost } from "../../../local/sim/model";
 
 const host = (name: string, labels: Record<string, string>, namespace = "default"): ByoHost => ({
   metadata: { name, namespace, labels, resourceVersion: "1" },

@@ -1,5 +1,5 @@
-import { compareVersions, generateName, hostFromProviderId, ipFor, lowestVersion, macFor, providerIdFor, resolveIntOrPercent, shortHash } from "../../sim/names";
-import { attachedMachineKey } from "../../sim/reconcilers/agent";
+import { compareVersions, generateName, hostFromProviderId, ipFor, lowestVersion, macFor, providerIdFor, resolveIntOrPercent, shortHash } from "../../../local/sim/names";
+import { attachedMachineKey } from "../../../local/sim/reconcilers/agent";
 
 describe("names", () => {
   it("generates <base>-<5> names that stay within 63 characters", () => {

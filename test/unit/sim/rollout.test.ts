@@ -1,4 +1,4 @@
-import { planRollout, SetState, Strategy } from "../../sim/rollout";
+import { planRollout, SetState, Strategy } from "../../../local/sim/rollout";
 
 const pinned: Strategy = { type: "RollingUpdate", maxSurge: 0, maxUnavailable: 1 };
 const surge: Strategy = { type: "RollingUpdate", maxSurge: 1, maxUnavailable: 0 };

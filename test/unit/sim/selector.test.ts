@@ -1,4 +1,4 @@
-import { candidatePairs, matchesSelector, selectorString } from "../../sim/selector";
+import { candidatePairs, matchesSelector, selectorString } from "../../../local/sim/selector";
 
 describe("matchesSelector", () => {
   const labels = { "host-id": "3", site: "edge", rack: "r1" };

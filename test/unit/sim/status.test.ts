@@ -1,8 +1,8 @@
-import { findCondition, setConditions, trueCondition } from "../../sim/conditions";
-import { ByoCluster, ByoMachine, Cluster, KubeadmControlPlane, Machine, MachineDeployment } from "../../sim/model";
-import { bootstrapWaitReason, kubeadmConfigSpec } from "../../sim/reconcilers/bootstrap";
-import { strategyOf } from "../../sim/reconcilers/machinedeployment";
-import { clusterStatus, kcpStatus, machineDeploymentStatus, machineStatus, statusDiffers } from "../../sim/status";
+import { findCondition, setConditions, trueCondition } from "../../../local/sim/conditions";
+import { ByoCluster, ByoMachine, Cluster, KubeadmControlPlane, Machine, MachineDeployment } from "../../../local/sim/model";
+import { bootstrapWaitReason, kubeadmConfigSpec } from "../../../local/sim/reconcilers/bootstrap";
+import { strategyOf } from "../../../local/sim/reconcilers/machinedeployment";
+import { clusterStatus, kcpStatus, machineDeploymentStatus, machineStatus, statusDiffers } from "../../../local/sim/status";
 
 const NOW = "2024-01-01T00:00:00Z";
 

@@ -1,6 +1,6 @@
-import type { KubeClient, KubeObject, WatchPhase } from "../../../capabilities/shared/kube";
-import { R } from "../../../capabilities/shared/resources";
-import { Store } from "../../sim/store";
+import type { KubeClient, KubeObject, WatchPhase } from "../../../kube/types";
+import { R } from "../../../kube/resources";
+import { Store } from "../../../local/sim/store";
 
 /** Feeds watch events straight into the store, as its informer would (no API server needed). */
 const feed = (store: Store, phase: WatchPhase, obj: KubeObject) => (store as unknown as { apply(p: WatchPhase, o: KubeObject): void }).apply(phase, obj);

@@ -1,0 +1,174 @@
+/**
+ * Runs the built Pepr module against a plane the way `pepr dev` does, without a cluster deployment: the built
+ * bundle in one local process (PEPR_MODE=dev: admission server and watcher together), and the module's own
+ * Mutating/ValidatingWebhookConfigurations from `pepr build`, pointed at https://localhost:<port> with a test CA.
+ * Each plane gets its own process and port, so several planes can each run the module.
+ */
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { loadAll } from "js-yaml";
+import { KubeClient, KubeObject } from "../kube/client";
+import { Resource } from "../kube/resources";
+import { createCa, issueCert } from "./plane/pki";
+import { freePorts } from "./plane/ports";
+import { waitFor } from "./plane/wait";
+
+const ROOT = path.resolve(__dirname, "..");
+const UUID = "o-cloud-provisioner";
+const DIST = path.join(ROOT, "dist");
+const BUNDLE = path.join(DIST, `pepr-${UUID}.js`);
+const MANIFEST = path.join(DIST, `pepr-module-${UUID}.yaml`);
+
+const MutatingWebhooks: Resource = { group: "admissionregistration.k8s.io", version: "v1", kind: "MutatingWebhookConfiguration", plural: "mutatingwebhookconfigurations", namespaced: false };
+const ValidatingWebhooks: Resource = { ...MutatingWebhooks, kind: "ValidatingWebhookConfiguration", plural: "validatingwebhookconfigurations" };
+const PeprStoreCRD = {
+  metadata: { name: "peprstores.pepr.dev" },
+  spec: {
+    group: "pepr.dev",
+    scope: "Namespaced",
+    names: { plural: "peprstores", singular: "peprstore", kind: "PeprStore" },
+    versions: [
+      {
+        name: "v1",
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: "object", properties: { data: { type: "object", additionalProperties: { type: "string" } } } } },
+      },
+    ],
+  },
+};
+
+/** Hash of everything the bundle is built from, so `pepr build` runs only when the module changed. */
+function sourceHash(): string {
+  const h = createHash("sha256");
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".ts") || e.name.endsWith(".yaml")) h.update(p).update(fs.readFileSync(p));
+    }
+  };
+  for (const d of ["api", "kube", "capabilities", "generators", "templates"]) if (fs.existsSync(path.join(ROOT, d))) walk(path.join(ROOT, d));
+  h.update(fs.readFileSync(path.join(ROOT, "pepr.ts"))).update(fs.readFileSync(path.join(ROOT, "package.json")));
+  return h.digest("hex");
+}
+
+/** `npx pepr build` (offline; ~20 s) unless dist/ already holds a build of the current sources. */
+export function buildModule(): void {
+  const stamp = path.join(DIST, ".source-hash");
+  const hash = sourceHash();
+  if (fs.existsSync(BUNDLE) && fs.existsSync(MANIFEST) && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === hash) return;
+  execFileSync("npx", ["pepr", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, PEPR_NODE_WARNINGS: "false" } });
+  fs.writeFileSync(stamp, hash);
+}
+
+export interface ModuleProcess {
+  port: number;
+  logFile: string;
+  /** Kills the process (SIGKILL when hard, as a crash would) and, unless keepWebhooks, removes its webhooks. */
+  stop(opts?: { hard?: boolean; keepWebhooks?: boolean }): Promise<void>;
+  /** Starts the process again on the same port (after stop with keepWebhooks). */
+  restart(): Promise<void>;
+}
+
+/**
+ * Starts the module against the plane reached by `kubeconfig`, registers its webhooks, and resolves once the
+ * admission server answers. The process dies with the test process (a watchdog polls the owner pid).
+ */
+export async function startModule(opts: { kubeconfig: string; dir: string; env?: Record<string, string> }): Promise<ModuleProcess> {
+  buildModule();
+  const admin = await KubeClient.create({ file: opts.kubeconfig, fieldManager: "o-cloud-provisioner-harness" });
+  const [port] = await freePorts(1);
+  const apiPath = randomBytes(16).toString("hex");
+  fs.mkdirSync(opts.dir, { recursive: true });
+  // The API server calls the webhooks at https://localhost:<port>; Pepr's dev TLS needs a DNS name, not an IP.
+  const ca = await createCa(opts.dir, "module-ca", "ocp-module-ca");
+  const { cert: certFile, key: keyFile } = await issueCert(ca, opts.dir, "module-tls", { cn: "localhost", hosts: ["localhost"], usage: "server" });
+  const logFile = path.join(opts.dir, "module.log");
+
+  await admin.apply({ group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false }, { metadata: { name: "pepr-system" } });
+  await admin.apply({ group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition", plural: "customresourcedefinitions", namespaced: false }, PeprStoreCRD as KubeObject);
+
+  // The webhook configurations exactly as `pepr build` generated them, served from this process instead of a Service.
+  const caBundle = fs.readFileSync(ca.cert).toString("base64");
+  const webhookConfigs = (loadAll(fs.readFileSync(MANIFEST, "utf8")) as KubeObject[]).filter(
+    d => d?.kind === "MutatingWebhookConfiguration" || d?.kind === "ValidatingWebhookConfiguration",
+  );
+  const register = async () => {
+    for (const cfg of webhookConfigs) {
+      const res = cfg.kind === "MutatingWebhookConfiguration" ? MutatingWebhooks : ValidatingWebhooks;
+      const webhooks = (cfg.webhooks as { clientConfig: { service?: { path?: string } } }[]).map(w => {
+        const p = (w.clientConfig.service?.path ?? "").replace(/\/[^/]+$/, `/${apiPath}`);
+        return { ...w, clientConfig: { url: `https://localhost:${port}${p}`, caBundle } };
+      });
+      await admin.apply(res, { apiVersion: cfg.apiVersion, kind: cfg.kind, metadata: { name: cfg.metadata.name }, webhooks } as KubeObject);
+    }
+  };
+  const unregister = async () => {
+    for (const cfg of webhookConfigs) {
+      await admin.delete(cfg.kind === "MutatingWebhookConfiguration" ? MutatingWebhooks : ValidatingWebhooks, cfg.metadata.name);
+    }
+  };
+
+  let child: ChildProcess | undefined;
+  const launch = async () => {
+    const out = fs.openSync(logFile, "a");
+    const watchdog =
+      `const {spawn}=require("child_process");const c=spawn(process.execPath,[${JSON.stringify(BUNDLE)}],{stdio:"inherit"});` +
+      `const owner=${process.pid};const t=setInterval(()=>{try{process.kill(owner,0)}catch{c.kill("SIGKILL");process.exit(0)}},500);` +
+      `c.on("exit",code=>{clearInterval(t);process.exit(code??1)});` +
+      `process.on("SIGTERM",()=>{c.kill("SIGTERM");setTimeout(()=>c.kill("SIGKILL"),5000).unref()});process.on("SIGUSR2",()=>c.kill("SIGKILL"));`;
+    child = spawn(process.execPath, ["-e", watchdog], {
+      cwd: ROOT,
+      stdio: ["ignore", out, out],
+      env: {
+        ...process.env,
+        ...opts.env,
+        KUBECONFIG: opts.kubeconfig,
+        PEPR_MODE: "dev",
+        PEPR_API_PATH: apiPath,
+        SSL_KEY_PATH: keyFile,
+        SSL_CERT_PATH: certFile,
+        OCP_MODULE_PORT: String(port),
+        LOG_LEVEL: process.env.OCP_MODULE_LOG_LEVEL ?? "info",
+        PEPR_NODE_WARNINGS: "false",
+      },
+    });
+    fs.closeSync(out);
+    await waitFor(() => healthy(port), { timeoutMs: 60_000, message: `module on port ${port} (log: ${logFile})` });
+  };
+
+  await register();
+  await launch();
+  return {
+    port,
+    logFile,
+    async stop(o = {}) {
+      if (child && child.exitCode === null) {
+        const exited = new Promise(r => child!.once("exit", r));
+        child.kill(o.hard ? "SIGUSR2" : "SIGTERM"); // the watchdog forwards: SIGUSR2 = crash the module
+        await exited;
+      }
+      if (!o.keepWebhooks) await unregister();
+    },
+    async restart() {
+      await register();
+      await launch();
+    },
+  };
+}
+
+/** The admission server's /healthz answers once the module has started. */
+async function healthy(port: number): Promise<boolean> {
+  const https = await import("node:https");
+  return new Promise(resolve => {
+    const req = https.request({ host: "127.0.0.1", port, path: "/healthz", rejectUnauthorized: false, timeout: 1000 }, res => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on("error", () => resolve(false));
+    req.end();
+  });
+}
