@@ -8,7 +8,7 @@ import fs from "node:fs";
 import https from "node:https";
 import { SourceMap } from "node:module";
 import path from "node:path";
-import type { KubeClient } from "../kube/types";
+import type { KubeClient } from "../kube/client";
 import { loadKubeconfigFile } from "../kube/kubeconfig";
 import { R, Resource } from "../kube/resources";
 import { mean, percentile, round, sleep, table } from "./util";

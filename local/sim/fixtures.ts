@@ -2,7 +2,7 @@
  * A minimal pinned BYOH cluster written by hand (the shape of byoh-capi-notes §8): what the product creates for
  * one ProvisioningRequest, for simulator tests, demos and benchmarks that run without the product.
  */
-import type { KubeClient, KubeObject } from "../../kube/types";
+import type { KubeClient, KubeObject } from "../../kube/client";
 import { resourceFor } from "../../kube/resources";
 import { LABEL } from "./model";
 

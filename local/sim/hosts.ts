@@ -4,7 +4,7 @@
  * status with the host's platform, network and K8sNodeBootstrapSucceeded=False/WaitingForMachineRefToBeAssigned.
  * "No host" is simply a host that was never registered.
  */
-import type { KubeClient } from "../../kube/types";
+import type { KubeClient } from "../../kube/client";
 import { R } from "../../kube/resources";
 import { SimApi } from "./api";
 import { falseCondition, nowTime, setConditions } from "./conditions";

@@ -1,5 +1,5 @@
 import { Informer } from "../../../kube/informer";
-import type { KubeClient, KubeObject, WatchPhase } from "../../../kube/types";
+import type { KubeClient, KubeObject, WatchPhase } from "../../../kube/client";
 import { R } from "../../../kube/resources";
 
 /** A client whose watch hands its callback to the test, so the test plays the API server's events. */

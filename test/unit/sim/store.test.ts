@@ -1,4 +1,4 @@
-import type { KubeClient, KubeObject, WatchPhase } from "../../../kube/types";
+import type { KubeClient, KubeObject, WatchPhase } from "../../../kube/client";
 import { R } from "../../../kube/resources";
 import { Store } from "../../../local/sim/store";
 
