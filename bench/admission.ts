@@ -89,7 +89,10 @@ export async function admission(ctx: BenchContext, perPoint: number, concurrenci
   for (const [kind, { res, make }] of Object.entries(kinds)) {
     details[kind] = [];
     for (const concurrency of concurrencies) {
-      const lat: Record<Mode, Record<Validity, number[]>> = { with: { valid: [], invalid: [] }, without: { valid: [], invalid: [] } };
+      const lat: Record<Mode, Record<Validity, number[]>> = {
+        with: { valid: [], invalid: [] },
+        without: { valid: [], invalid: [] },
+      };
       let unexpected = 0;
       const batch = async (mode: Mode, count: number, record: boolean) => {
         const ns = mode === "with" ? WITH : WITHOUT;
@@ -125,8 +128,14 @@ export async function admission(ctx: BenchContext, perPoint: number, concurrenci
         without: point(all("without")),
         p50AddedMs: added(all("with"), all("without"), 50),
         p99AddedMs: added(all("with"), all("without"), 99),
-        valid: { p50AddedMs: added(lat.with.valid, lat.without.valid, 50), p99AddedMs: added(lat.with.valid, lat.without.valid, 99) },
-        invalid: { p50AddedMs: added(lat.with.invalid, lat.without.invalid, 50), p99AddedMs: added(lat.with.invalid, lat.without.invalid, 99) },
+        valid: {
+          p50AddedMs: added(lat.with.valid, lat.without.valid, 50),
+          p99AddedMs: added(lat.with.valid, lat.without.valid, 99),
+        },
+        invalid: {
+          p50AddedMs: added(lat.with.invalid, lat.without.invalid, 50),
+          p99AddedMs: added(lat.with.invalid, lat.without.invalid, 99),
+        },
         unexpectedOutcomes: unexpected,
       };
       details[kind].push(kr);

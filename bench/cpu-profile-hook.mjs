@@ -15,7 +15,8 @@ const dir = process.env.BENCH_PROFILE_DIR;
 if (dir && (process.argv[1] || "").endsWith("pepr-o-cloud-provisioner.js")) {
   const session = new inspector.Session();
   session.connect();
-  const post = (method, params) => new Promise((resolve, reject) => session.post(method, params || {}, (e, r) => (e ? reject(e) : resolve(r))));
+  const post = (method, params) =>
+    new Promise((resolve, reject) => session.post(method, params || {}, (e, r) => (e ? reject(e) : resolve(r))));
   let last = "";
   let busy = false;
   const poll = async () => {

@@ -14,7 +14,9 @@ import { R } from "../kube/resources";
 import { registerFleet } from "../local/sim/hosts";
 
 const ROOT = path.resolve(__dirname, "..");
-export const TEMPLATE = load(fs.readFileSync(path.join(ROOT, "templates/byoh-workload-cluster.yaml"), "utf8")) as KubeObject & { spec: ClusterTemplateSpec };
+export const TEMPLATE = load(fs.readFileSync(path.join(ROOT, "templates/byoh-workload-cluster.yaml"), "utf8")) as KubeObject & {
+  spec: ClusterTemplateSpec;
+};
 /** Generated objects per request (1 master + 2 workers): Cluster, ByoCluster, KCP, 2 MD, 3 ByoMachineTemplate, KubeadmConfigTemplate. */
 export const OBJECTS_PER_REQUEST = 9;
 export const OCLOUD = "local";
@@ -53,7 +55,11 @@ const ipOf = (id: number, base = 16) => `172.${base + Math.floor(id / 64516)}.${
 /** Registers count ByoHosts `<prefix><id>` with label host-id=<id>, ids offset+1 … offset+count. */
 export async function registerHosts(client: KubeClient, prefix: string, offset: number, count: number): Promise<HostRef[]> {
   await registerFleet(client, count, { prefix, idOffset: offset, namespace: "default", concurrency: 32 });
-  return Array.from({ length: count }, (_, i) => ({ hostId: offset + i + 1, hostName: `${prefix}${offset + i + 1}`, hostIp: ipOf(offset + i + 1) }));
+  return Array.from({ length: count }, (_, i) => ({
+    hostId: offset + i + 1,
+    hostName: `${prefix}${offset + i + 1}`,
+    hostIp: ipOf(offset + i + 1),
+  }));
 }
 
 export interface RequestSpec {
@@ -101,7 +107,11 @@ export function focomRequest(namespace: string, r: RequestSpec): KubeObject {
 export function provisioningRequest(namespace: string, name: string, params: ByohTemplateParameters): KubeObject {
   return {
     metadata: { name, namespace },
-    spec: { templateName: TEMPLATE.spec.templateName, templateVersion: TEMPLATE.spec.templateVersion, templateParameters: params },
+    spec: {
+      templateName: TEMPLATE.spec.templateName,
+      templateVersion: TEMPLATE.spec.templateVersion,
+      templateParameters: params,
+    },
   };
 }
 
@@ -115,7 +125,10 @@ export function rawObjects(namespace: string, r: RequestSpec, index: number): Ku
   const uid = `00000000-0000-4000-8000-${String(index).padStart(12, "0")}`;
   const objects = generateCluster({ name: `${r.name}-o2ims`, namespace, uid, params, template: TEMPLATE.spec });
   const rename = (m: Record<string, string> | undefined) =>
-    m && Object.fromEntries(Object.entries(m).map(([k, v]) => [k.replace("o2ims.provisioning.oran.org/", "o2ims.benchmarkraw.oran.org/"), v]));
+    m &&
+    Object.fromEntries(
+      Object.entries(m).map(([k, v]) => [k.replace("o2ims.provisioning.oran.org/", "o2ims.benchmarkraw.oran.org/"), v]),
+    );
   for (const o of objects) {
     o.metadata.labels = rename(o.metadata.labels);
     o.metadata.annotations = rename(o.metadata.annotations);

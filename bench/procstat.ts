@@ -133,7 +133,8 @@ export class CpuMeter {
   static between(a: CpuSnapshot, b: CpuSnapshot) {
     const wall = (b.at - a.at) / 1000;
     const cpu: Record<string, number> = {};
-    for (const k of Object.keys(b.procs)) if (a.procs[k] !== undefined) cpu[k] = Math.round((b.procs[k] - a.procs[k]) * 100) / 100;
+    for (const k of Object.keys(b.procs))
+      if (a.procs[k] !== undefined) cpu[k] = Math.round((b.procs[k] - a.procs[k]) * 100) / 100;
     const machineBusy = (b.machine.busy - a.machine.busy) / Math.max(1, b.machine.total - a.machine.total);
     // CPU seconds the rest of the machine (processes outside this benchmark) used meanwhile.
     const mine = Object.values(cpu).reduce((x, y) => x + y, 0);

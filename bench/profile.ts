@@ -20,7 +20,9 @@ function getBinary(kubeconfig: string, urlPath: string, timeoutMs: number): Prom
     const req = https.get(c.server + urlPath, { ca: c.ca, cert: c.cert, key: c.key }, res => {
       const chunks: Buffer[] = [];
       res.on("data", (d: Buffer) => chunks.push(d));
-      res.on("end", () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${urlPath}: HTTP ${res.statusCode}`))));
+      res.on("end", () =>
+        res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${urlPath}: HTTP ${res.statusCode}`)),
+      );
       res.on("error", reject);
     });
     req.on("error", reject);
@@ -79,7 +81,8 @@ export class Profiler {
     await this.apiserverProfiles.get(label);
     const done = path.join(this.dir, `${label}.done`);
     for (let i = 0; i < 600 && !fs.existsSync(done); i++) {
-      if (fs.existsSync(path.join(this.dir, `${label}.error`))) throw new Error(fs.readFileSync(path.join(this.dir, `${label}.error`), "utf8"));
+      if (fs.existsSync(path.join(this.dir, `${label}.error`)))
+        throw new Error(fs.readFileSync(path.join(this.dir, `${label}.error`), "utf8"));
       await sleep(100);
     }
   }
@@ -98,7 +101,10 @@ export class Profiler {
       if (fs.existsSync(heapFile)) {
         const heap = analyzeHeap(heapFile, distDir);
         const mem = JSON.parse(fs.readFileSync(path.join(this.dir, `${w.label}.memory.json`), "utf8")) as Record<string, number>;
-        report.heap = { ...heap, memoryUsageMb: Object.fromEntries(Object.entries(mem).map(([k, v]) => [k, round(v / 2 ** 20, 1)])) };
+        report.heap = {
+          ...heap,
+          memoryUsageMb: Object.fromEntries(Object.entries(mem).map(([k, v]) => [k, round(v / 2 ** 20, 1)])),
+        };
         report.text +=
           `\n\nModule memory at the end of the window: ${JSON.stringify(report.heap.memoryUsageMb)}; live heap allocated during the window (sampled): ${heap.totalMb} MB\n` +
           table([["Live heap by allocation site", "MB"], ...heap.bySite.map(x => [x.site, x.mb])]) +
@@ -118,12 +124,24 @@ export class Profiler {
 /** kube-apiserver flags: an audit log of every request at Metadata level (no bodies) in dir/audit.log. */
 export function auditArgs(dir: string): string[] {
   const policy = path.join(dir, "audit-policy.yaml");
-  fs.writeFileSync(policy, "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n  - level: Metadata\n");
-  return [`--audit-policy-file=${policy}`, `--audit-log-path=${path.join(dir, "audit.log")}`, "--audit-log-mode=batch", "--audit-log-maxsize=0"];
+  fs.writeFileSync(
+    policy,
+    "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n  - level: Metadata\n",
+  );
+  return [
+    `--audit-policy-file=${policy}`,
+    `--audit-log-path=${path.join(dir, "audit.log")}`,
+    "--audit-log-mode=batch",
+    "--audit-log-maxsize=0",
+  ];
 }
 
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; children?: number[] }[];
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+    children?: number[];
+  }[];
   samples: number[];
   timeDeltas: number[];
   startTime: number;
@@ -177,7 +195,10 @@ function frameNamer(distDir: string): (f: CallFrame) => { fn: string; area: stri
   const mapFor = (url: string) => {
     if (!maps.has(url)) {
       const f = url.replace(/^file:\/\//, "");
-      const m = f.startsWith(distDir) && fs.existsSync(`${f}.map`) ? new SourceMap(JSON.parse(fs.readFileSync(`${f}.map`, "utf8"))) : null;
+      const m =
+        f.startsWith(distDir) && fs.existsSync(`${f}.map`)
+          ? new SourceMap(JSON.parse(fs.readFileSync(`${f}.map`, "utf8")))
+          : null;
       maps.set(url, m);
     }
     return maps.get(url)!;
@@ -208,7 +229,10 @@ interface HeapNode {
  * Live memory at the end of a window by allocation site (sampling heap profile): by the allocating function, and by
  * the nearest project or library frame on the stack (so JSON.parse in a watch stream counts for kube.ts).
  */
-function analyzeHeap(file: string, distDir: string): { totalMb: number; bySite: { site: string; mb: number }[]; byCaller: { caller: string; mb: number }[] } {
+function analyzeHeap(
+  file: string,
+  distDir: string,
+): { totalMb: number; bySite: { site: string; mb: number }[]; byCaller: { caller: string; mb: number }[] } {
   const head = (JSON.parse(fs.readFileSync(file, "utf8")) as { head: HeapNode }).head;
   const name = frameNamer(distDir);
   const bySite = new Map<string, number>();
@@ -276,9 +300,21 @@ export function analyzeProfile(file: string, distDir: string, audit: AuditWindow
       .filter(([key]) => !skip(key))
       .sort((a, b) => b[1] - a[1])
       .slice(0, k);
-  const selfByArea = top(selfArea, 18, a => a === "(idle)").map(([area, s]) => ({ area, seconds: round(s), percentOfBusy: pct(s) }));
-  const selfByFunction = top(self, 25, f => f.startsWith("(idle)")).map(([fn, s]) => ({ fn, seconds: round(s), percentOfBusy: pct(s) }));
-  const inclusiveByFunction = top(inclusive, 40, f => f.startsWith("(root)") || f.startsWith("(idle)") || f.startsWith("(program)")).map(([fn, s]) => ({
+  const selfByArea = top(selfArea, 18, a => a === "(idle)").map(([area, s]) => ({
+    area,
+    seconds: round(s),
+    percentOfBusy: pct(s),
+  }));
+  const selfByFunction = top(self, 25, f => f.startsWith("(idle)")).map(([fn, s]) => ({
+    fn,
+    seconds: round(s),
+    percentOfBusy: pct(s),
+  }));
+  const inclusiveByFunction = top(
+    inclusive,
+    40,
+    f => f.startsWith("(root)") || f.startsWith("(idle)") || f.startsWith("(program)"),
+  ).map(([fn, s]) => ({
     fn,
     seconds: round(s),
     percentOfBusy: pct(s),
@@ -295,8 +331,14 @@ export function analyzeProfile(file: string, distDir: string, audit: AuditWindow
       ? [
           `API server audit (this window): requests by client ${JSON.stringify(auditSummary.byClient)}`,
           `reconciles: ${JSON.stringify(auditSummary.reconciles)}; latency-annotated (slow) requests: ${JSON.stringify(auditSummary.slowRequests)}`,
-          table([["Module API calls", "count", "mean ms", "p99 ms"], ...auditSummary.moduleCalls.map(c => [c.call, c.count, c.meanMs, c.p99Ms])]),
-          table([["All API calls (by client)", "count", "mean ms", "p99 ms"], ...auditSummary.allCalls.map(c => [c.call, c.count, c.meanMs, c.p99Ms])]),
+          table([
+            ["Module API calls", "count", "mean ms", "p99 ms"],
+            ...auditSummary.moduleCalls.map(c => [c.call, c.count, c.meanMs, c.p99Ms]),
+          ]),
+          table([
+            ["All API calls (by client)", "count", "mean ms", "p99 ms"],
+            ...auditSummary.allCalls.map(c => [c.call, c.count, c.meanMs, c.p99Ms]),
+          ]),
         ]
       : []),
   ].join("\n\n");
@@ -362,7 +404,8 @@ export function analyzeAudit(w: AuditWindow): AuditSummary {
     const res = e.objectRef?.resource ?? e.requestURI.split("?")[0];
     const sub = e.objectRef?.subresource ? `/${e.objectRef.subresource}` : "";
     const dry = e.requestURI.includes("dryRun") ? " (dry-run)" : "";
-    const patchKind = e.verb === "patch" && /fieldManager=o-cloud-provisioner|fieldManager=bench/.test(e.requestURI) && !sub ? " (apply)" : "";
+    const patchKind =
+      e.verb === "patch" && /fieldManager=o-cloud-provisioner|fieldManager=bench/.test(e.requestURI) && !sub ? " (apply)" : "";
     const key = `${e.verb} ${res}${sub}${patchKind}${dry}`;
     if (e.verb !== "watch") {
       const k = `${client}: ${key}`;
@@ -398,7 +441,10 @@ export function analyzeAudit(w: AuditWindow): AuditSummary {
       apiCallsPerO2imsReconcile: round((moduleTotal - focomCalls) / Math.max(1, o2ims), 2),
       apiCallsPerFocomReconcile: round(focomCalls / Math.max(1, focomGets), 2),
     },
-    slowRequests: { count: slowCount, meanLatencyAnnotationsMs: Object.fromEntries(Object.entries(slow).map(([k, v]) => [k, round(mean(v), 1)])) },
+    slowRequests: {
+      count: slowCount,
+      meanLatencyAnnotationsMs: Object.fromEntries(Object.entries(slow).map(([k, v]) => [k, round(mean(v), 1)])),
+    },
   };
 }
 
@@ -414,7 +460,11 @@ function parseDuration(v: string): number {
 function goPprofTop(file: string): string {
   const run = (extra: string[]) => {
     try {
-      return execFileSync("go", ["tool", "pprof", "-top", ...extra, file], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 120_000 });
+      return execFileSync("go", ["tool", "pprof", "-top", ...extra, file], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+        timeout: 120_000,
+      });
     } catch (e) {
       return `(go tool pprof failed: ${e instanceof Error ? e.message.split("\n")[0] : String(e)})`;
     }
@@ -423,7 +473,9 @@ function goPprofTop(file: string): string {
 }
 
 /** What the module's informers hold: objects, JSON bytes and the managedFields share, per resource it caches. */
-export async function cacheInventory(client: KubeClient): Promise<{ resource: string; objects: number; jsonMb: number; managedFieldsMb: number }[]> {
+export async function cacheInventory(
+  client: KubeClient,
+): Promise<{ resource: string; objects: number; jsonMb: number; managedFieldsMb: number }[]> {
   const owned = "o2ims.provisioning.oran.org/request-name";
   const cached: [Resource, string | undefined][] = [
     [R.FocomProvisioningRequest, undefined],
@@ -441,7 +493,12 @@ export async function cacheInventory(client: KubeClient): Promise<{ resource: st
     const items = await client.list(res, { labelSelector });
     const bytes = items.reduce((a, o) => a + JSON.stringify(o).length, 0);
     const mf = items.reduce((a, o) => a + JSON.stringify(o.metadata.managedFields ?? []).length, 0);
-    out.push({ resource: res.plural, objects: items.length, jsonMb: round(bytes / 2 ** 20, 2), managedFieldsMb: round(mf / 2 ** 20, 2) });
+    out.push({
+      resource: res.plural,
+      objects: items.length,
+      jsonMb: round(bytes / 2 ** 20, 2),
+      managedFieldsMb: round(mf / 2 ** 20, 2),
+    });
   }
   return out;
 }

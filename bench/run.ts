@@ -128,12 +128,19 @@ async function main(): Promise<void> {
   };
   const code = {
     gitCommit: git("rev-parse", "--short", "HEAD"),
-    gitDirty: (git("status", "--porcelain", "--", "api", "kube", "capabilities", "generators", "templates", "pepr.ts") ?? "") !== "",
+    gitDirty:
+      (git("status", "--porcelain", "--", "api", "kube", "capabilities", "generators", "templates", "pepr.ts") ?? "") !== "",
   };
   // The module re-applies every request every OCP_RESYNC_SECONDS (default 300): a storm of N reconciles at an
   // arbitrary point of some phase. Off (an hour) unless --resync gives a period, so phases measure the event path.
-  const extraEnv = Object.fromEntries(args.flatMap((a, i) => (a === "--module-env" && args[i + 1]?.includes("=") ? [args[i + 1].split(/=(.*)/s, 2)] : [])));
-  const moduleEnv: Record<string, string> = { OCP_RESYNC_SECONDS: option("--resync") ?? "3600", ...extraEnv, ...(profiler?.env() ?? {}) };
+  const extraEnv = Object.fromEntries(
+    args.flatMap((a, i) => (a === "--module-env" && args[i + 1]?.includes("=") ? [args[i + 1].split(/=(.*)/s, 2)] : [])),
+  );
+  const moduleEnv: Record<string, string> = {
+    OCP_RESYNC_SECONDS: option("--resync") ?? "3600",
+    ...extraEnv,
+    ...(profiler?.env() ?? {}),
+  };
   running.module = await startModule({ kubeconfig: plane.kubeconfig, dir: path.join(plane.dir, "module"), env: moduleEnv });
   const [modulePid] = modulePids();
   if (!modulePid) throw new Error("cannot find the module's node process");
@@ -170,7 +177,8 @@ async function main(): Promise<void> {
     statusLat = await statusLatency(ctx, latencyRequests);
     adm = await admission(ctx, admissionPerPoint);
     const left = budgetSeconds * 1000 - (nowMs() - t0) - FINISH_RESERVE_MS - setupEstimateMs(largestN);
-    if (left < timeoutFor(largestN)) log(`N=${largestN}: ${Math.round(left / 1000)} s of the ${budgetSeconds} s budget left for its pipeline`);
+    if (left < timeoutFor(largestN))
+      log(`N=${largestN}: ${Math.round(left / 1000)} s of the ${budgetSeconds} s budget left for its pipeline`);
     results.push(await throughput(ctx, largestN, Math.max(30_000, Math.min(timeoutFor(largestN), left))));
   }
   rss.stop();
@@ -201,7 +209,11 @@ async function main(): Promise<void> {
     statusLatency: statusLat,
     peakRssMb: round(rss.peakByPhase.get(`pipeline-${largest.n}`) ?? NaN, 1),
     peakRssN: largest.n,
-    rss: { peakByPhaseMb: Object.fromEntries([...rss.peakByPhase].map(([k, v]) => [k, round(v, 1)])), vmHwmMb: round(rss.hwm, 1), samples: rss.samples },
+    rss: {
+      peakByPhaseMb: Object.fromEntries([...rss.peakByPhase].map(([k, v]) => [k, round(v, 1)])),
+      vmHwmMb: round(rss.hwm, 1),
+      samples: rss.samples,
+    },
     ...(prof ? { profile: prof, cacheInventory: inventory } : {}),
     totalSeconds: round((nowMs() - t0) / 1000, 1),
   };
@@ -228,7 +240,17 @@ function render(r: {
   const out: string[] = [];
   out.push(
     table([
-      ["N requests", "CAPI objects", "objects exist (s)", "all fulfilled (s)", "raw writes (s)", "ratio raw/objects", "pipeline objects/s", "raw objects/s", "fulfilled"],
+      [
+        "N requests",
+        "CAPI objects",
+        "objects exist (s)",
+        "all fulfilled (s)",
+        "raw writes (s)",
+        "ratio raw/objects",
+        "pipeline objects/s",
+        "raw objects/s",
+        "fulfilled",
+      ],
       ...r.throughput.map(t => [
         t.n,
         t.objects,
@@ -267,13 +289,22 @@ function render(r: {
     ]);
   }
   const largest = r.throughput[r.throughput.length - 1];
-  rows.push([`Status latency under load at N=${largest.n} (p50 / p95)`, `${largest.statusLatencyUnderLoad.p50Ms} / ${largest.statusLatencyUnderLoad.p95Ms} ms`]);
+  rows.push([
+    `Status latency under load at N=${largest.n} (p50 / p95)`,
+    `${largest.statusLatencyUnderLoad.p50Ms} / ${largest.statusLatencyUnderLoad.p95Ms} ms`,
+  ]);
   rows.push([`Module peak RSS during N=${r.peakRssN}`, `${r.peakRssMb} MB`]);
   rows.push(["Machine", `${r.cores} cores, Kubernetes ${r.kubernetesVersion}, ${r.date.slice(0, 10)}`]);
   out.push("", table(rows));
   for (const p of r.profile ?? []) out.push("", p.text);
   if (r.cacheInventory) {
-    out.push("", table([["What the module's informers cache", "objects", "JSON MB", "of which managedFields MB"], ...r.cacheInventory.map(c => [c.resource, c.objects, c.jsonMb, c.managedFieldsMb])]));
+    out.push(
+      "",
+      table([
+        ["What the module's informers cache", "objects", "JSON MB", "of which managedFields MB"],
+        ...r.cacheInventory.map(c => [c.resource, c.objects, c.jsonMb, c.managedFieldsMb]),
+      ]),
+    );
   }
   return out.join("\n");
 }

@@ -29,7 +29,10 @@ export class SimProcess {
     this.child = child;
     await new Promise<void>((resolve, reject) => {
       let out = "";
-      const timer = setTimeout(() => reject(new Error(`simulator not ready after ${timeoutMs} ms (log: ${this.logFile})`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`simulator not ready after ${timeoutMs} ms (log: ${this.logFile})`)),
+        timeoutMs,
+      );
       child.stdout!.on("data", (c: Buffer) => {
         out += c.toString();
         if (out.includes("ready\n")) {

@@ -11,7 +11,15 @@
 import { KubeClient, KubeObject } from "../kube/client";
 import { R, resourceFor } from "../kube/resources";
 import { GENERATED_KINDS } from "../generators/byoh-cluster";
-import { focomRequest, OBJECTS_PER_REQUEST, prepareNamespace, rawObjects, registerHosts, RequestSpec, requestSpecs } from "./fixtures";
+import {
+  focomRequest,
+  OBJECTS_PER_REQUEST,
+  prepareNamespace,
+  rawObjects,
+  registerHosts,
+  RequestSpec,
+  requestSpecs,
+} from "./fixtures";
 import { CpuMeter, RssSampler } from "./procstat";
 import type { Profiler } from "./profile";
 import { SimProcess } from "./sim";
@@ -57,7 +65,12 @@ export interface ThroughputResult {
 }
 
 /** POSTs every object, `concurrency` at a time; seconds from first request to last answer. */
-async function timedWrites(client: KubeClient, objects: KubeObject[], concurrency: number, write: "create" | "apply"): Promise<number> {
+async function timedWrites(
+  client: KubeClient,
+  objects: KubeObject[],
+  concurrency: number,
+  write: "create" | "apply",
+): Promise<number> {
   const t0 = nowMs();
   await pool(objects, concurrency, async o => {
     const res = resourceFor(o.apiVersion!, o.kind!);
@@ -72,7 +85,11 @@ async function dropNamespace(client: KubeClient, namespace: string): Promise<voi
   await client.delete(R.Namespace, namespace);
 }
 
-export async function rawPhase(ctx: BenchContext, n: number, specs: RequestSpec[]): Promise<{ seconds: number; applySeconds?: number; cpu: ReturnType<typeof CpuMeter.between> }> {
+export async function rawPhase(
+  ctx: BenchContext,
+  n: number,
+  specs: RequestSpec[],
+): Promise<{ seconds: number; applySeconds?: number; cpu: ReturnType<typeof CpuMeter.between> }> {
   const ns = `raw-n${n}`;
   await prepareNamespace(ctx.client, ns, false);
   const objects = specs.flatMap((s, i) => rawObjects(ns, s, i));
@@ -85,7 +102,12 @@ export async function rawPhase(ctx: BenchContext, n: number, specs: RequestSpec[
   if (ctx.rawApply) {
     const nsApply = `rawa-n${n}`;
     await prepareNamespace(ctx.client, nsApply, false);
-    applySeconds = await timedWrites(ctx.client, specs.flatMap((s, i) => rawObjects(nsApply, s, i)), ctx.concurrency, "apply");
+    applySeconds = await timedWrites(
+      ctx.client,
+      specs.flatMap((s, i) => rawObjects(nsApply, s, i)),
+      ctx.concurrency,
+      "apply",
+    );
     log(`N=${n} raw: ${objects.length} objects server-side applied in ${applySeconds.toFixed(2)} s`);
     await dropNamespace(ctx.client, nsApply);
   }
@@ -121,7 +143,9 @@ export async function throughput(ctx: BenchContext, n: number, timeoutMs: number
     await ctx.client.create(R.FocomProvisioningRequest, o);
   }).then(() => nowMs());
   const progress = setInterval(() => {
-    log(`N=${n} pipeline: ${tracker.prSeen.size}/${n} PR, ${tracker.objectSeen.size}/${expected} objects, ${tracker.fprSynced.size}/${n} fulfilled`);
+    log(
+      `N=${n} pipeline: ${tracker.prSeen.size}/${n} PR, ${tracker.objectSeen.size}/${expected} objects, ${tracker.fprSynced.size}/${n} fulfilled`,
+    );
   }, 10_000);
   const check = () => {
     if (capiAt === undefined && tracker.objectSeen.size >= expected) capiAt = Math.max(...tracker.objectSeen.values());
@@ -155,7 +179,11 @@ export async function throughput(ctx: BenchContext, n: number, timeoutMs: number
     fulfilled: tracker.fprSynced.size,
     capiObjectsComplete: capiAt !== undefined,
     completed: done,
-    statusLatencyUnderLoad: { p50Ms: round(percentile(lat.total, 50), 1), p95Ms: round(percentile(lat.total, 95), 1), samples: lat.total.length },
+    statusLatencyUnderLoad: {
+      p50Ms: round(percentile(lat.total, 50), 1),
+      p95Ms: round(percentile(lat.total, 95), 1),
+      samples: lat.total.length,
+    },
     pipelineCpu,
     rawCpu: raw.cpu,
     peakRssMb: round(ctx.rss.peakByPhase.get(`pipeline-${n}`) ?? NaN, 1),

@@ -87,7 +87,11 @@ export class Tracker {
         } else if (res.kind === "KubeadmControlPlane") {
           const r = this.ready(cluster);
           const want = num(spec.replicas ?? 1);
-          const ok = num(s.readyReplicas) >= want && num(s.updatedReplicas) >= want && num(s.observedGeneration) >= gen && s.version === spec.version;
+          const ok =
+            num(s.readyReplicas) >= want &&
+            num(s.updatedReplicas) >= want &&
+            num(s.observedGeneration) >= gen &&
+            s.version === spec.version;
           if (ok && r.controlPlane === undefined) r.controlPlane = at;
         } else if (res.kind === "Cluster") {
           const r = this.ready(cluster);

@@ -4,10 +4,15 @@
 export const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 const started = nowMs();
-export const log = (msg: string) => process.stderr.write(`[bench ${((nowMs() - started) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
+export const log = (msg: string) =>
+  process.stderr.write(`[bench ${((nowMs() - started) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
 
 /** Runs fn over items with at most `concurrency` calls in flight; rejects on the first failure. */
-export async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function pool<T>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < items.length; i = next++) await fn(items[i], i);
@@ -66,5 +71,9 @@ export function table(rows: (string | number)[][]): string {
   const text = rows.map(r => r.map(c => String(c)));
   const widths = text[0].map((_, i) => Math.max(...text.map(r => (r[i] ?? "").length)));
   const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
-  return [line(text[0]), `|${widths.map((w, i) => (i === 0 ? ":" : "") + "-".repeat(w + (i === 0 ? 1 : 1)) + (i === 0 ? "" : ":")).join("|")}|`, ...text.slice(1).map(line)].join("\n");
+  return [
+    line(text[0]),
+    `|${widths.map((w, i) => (i === 0 ? ":" : "") + "-".repeat(w + (i === 0 ? 1 : 1)) + (i === 0 ? "" : ":")).join("|")}|`,
+    ...text.slice(1).map(line),
+  ].join("\n");
 }

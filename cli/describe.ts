@@ -20,7 +20,9 @@ function parse(argv: string[]) {
 async function main() {
   const opts = parse(process.argv.slice(2));
   if (!opts.name) {
-    process.stderr.write("usage: npm run describe -- <focomprovisioningrequest|provisioningrequest> [-n namespace] [--kubeconfig file]\n");
+    process.stderr.write(
+      "usage: npm run describe -- <focomprovisioningrequest|provisioningrequest> [-n namespace] [--kubeconfig file]\n",
+    );
     process.exit(2);
   }
   const client = await KubeClient.create({ file: opts.kubeconfig, fieldManager: "o-cloud-provisioner-describe" });
@@ -35,7 +37,10 @@ async function main() {
       const secret = await client.get(R.Secret, ref.name, ref.namespace ?? opts.namespace);
       const data = (secret as { data?: Record<string, string> }).data?.kubeconfig;
       if (!data) throw new Error(`Secret ${ref.namespace ?? opts.namespace}/${ref.name} has no key kubeconfig`);
-      remote = await KubeClient.create({ text: Buffer.from(data, "base64").toString("utf8"), fieldManager: "o-cloud-provisioner-describe" });
+      remote = await KubeClient.create({
+        text: Buffer.from(data, "base64").toString("utf8"),
+        fieldManager: "o-cloud-provisioner-describe",
+      });
     }
     lines = renderTree(await collectTree({ smo: client, ocloud: remote, fpr: { name: opts.name, namespace: opts.namespace } }));
   } else {

@@ -13,7 +13,8 @@ import { Document, readRenderInput, renderCluster } from "../generators/render";
 import { formatViolations } from "../generators/parameters";
 
 const DEFAULT_TEMPLATE_FILE = path.resolve(__dirname, "..", "templates", "byoh-workload-cluster.yaml");
-const USAGE = "usage: npm run render -- <file.yaml>   (a ProvisioningRequest or FocomProvisioningRequest, optionally with a ClusterTemplate or TemplateInfo)";
+const USAGE =
+  "usage: npm run render -- <file.yaml>   (a ProvisioningRequest or FocomProvisioningRequest, optionally with a ClusterTemplate or TemplateInfo)";
 
 function readDocuments(file: string): unknown[] {
   return yaml.loadAll(fs.readFileSync(file, "utf8"));

@@ -34,7 +34,8 @@ const requestFile = path.resolve(option("--request", path.join(ROOT, "examples/q
 const NS = "o2ims";
 
 const started = Date.now();
-const stage = (msg: string) => process.stderr.write(`[start ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
+const stage = (msg: string) =>
+  process.stderr.write(`[start ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
 
 interface Running {
   planes: Plane[];
@@ -67,8 +68,13 @@ function templateInfoFor(template: KubeObject): KubeObject {
 
 async function main() {
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => void shutdown(0));
-  stage("starting the SMO and O-Cloud control planes (the first run builds kube-apiserver, etcd and kube-controller-manager from Go modules: several minutes)");
-  const [smo, ocloud] = await Promise.all([startPlane({ name: `smo-${process.pid}` }), startPlane({ name: `ocloud-${process.pid}` })]);
+  stage(
+    "starting the SMO and O-Cloud control planes (the first run builds kube-apiserver, etcd and kube-controller-manager from Go modules: several minutes)",
+  );
+  const [smo, ocloud] = await Promise.all([
+    startPlane({ name: `smo-${process.pid}` }),
+    startPlane({ name: `ocloud-${process.pid}` }),
+  ]);
   running.planes.push(smo, ocloud);
   const smoClient = await smo.client("quickstart");
   const ocloudClient = await ocloud.client("quickstart");
@@ -126,7 +132,11 @@ async function follow(smo: KubeClient, ocloud: KubeClient, request: KubeObject):
   let drawn = 0;
   let last = "";
   for (;;) {
-    const model = await collectTree({ smo, ocloud, fpr: { name: request.metadata.name, namespace: request.metadata.namespace ?? NS } });
+    const model = await collectTree({
+      smo,
+      ocloud,
+      fpr: { name: request.metadata.name, namespace: request.metadata.namespace ?? NS },
+    });
     const lines = renderTree(model);
     const text = lines.join("\n");
     if (tty) {
@@ -136,7 +146,9 @@ async function follow(smo: KubeClient, ocloud: KubeClient, request: KubeObject):
       process.stdout.write(`${text}\n\n`);
     }
     last = text;
-    const fpr = model.fpr?.status as { phase?: string; message?: string; remoteState?: { provisioningState?: string } } | undefined;
+    const fpr = model.fpr?.status as
+      | { phase?: string; message?: string; remoteState?: { provisioningState?: string } }
+      | undefined;
     if (fpr?.phase === "Synced" && fpr.remoteState?.provisioningState === "fulfilled") return { ok: true };
     if (fpr?.phase === "Failed") {
       stage(`failed: ${fpr.message ?? "see the tree above"}`);

@@ -38,18 +38,29 @@ function hostLine(name: string, host: KubeObject | undefined): string {
   if (!host) return `ByoHost ${name}  not registered`;
   const attached = !!st(host).machineRef;
   const boot = ((st(host).conditions as Obj[] | undefined) ?? []).find(c => c.type === "K8sNodeBootstrapSucceeded");
-  const state = !attached ? "free" : boot?.status === "True" ? "node ready" : boot?.status === "False" && boot.reason ? `attached (${boot.reason})` : "attached";
+  const state = !attached
+    ? "free"
+    : boot?.status === "True"
+      ? "node ready"
+      : boot?.status === "False" && boot.reason
+        ? `attached (${boot.reason})`
+        : "attached";
   return `ByoHost ${name}  ${state}`;
 }
 
 export function renderTree(m: TreeModel, now = new Date()): string[] {
   const lines: string[] = [];
   let indent = "";
-  const row = (label: string, detail: string, created?: string) => lines.push(`${pad(indent + label, 62)}${pad(detail, 40)}${age(created, now)}`.trimEnd());
+  const row = (label: string, detail: string, created?: string) =>
+    lines.push(`${pad(indent + label, 62)}${pad(detail, 40)}${age(created, now)}`.trimEnd());
   if (m.fpr) {
     const s = st(m.fpr);
     const remote = (s.remoteState as Obj | undefined)?.provisioningState;
-    row(`FocomProvisioningRequest ${m.fpr.metadata.namespace}/${m.fpr.metadata.name}`, `${s.phase ?? "-"}${remote ? ` (remote ${remote})` : ""}`, m.fpr.metadata.creationTimestamp);
+    row(
+      `FocomProvisioningRequest ${m.fpr.metadata.namespace}/${m.fpr.metadata.name}`,
+      `${s.phase ?? "-"}${remote ? ` (remote ${remote})` : ""}`,
+      m.fpr.metadata.creationTimestamp,
+    );
     indent = "└─ ";
   }
   if (!m.pr) {
@@ -57,7 +68,11 @@ export function renderTree(m: TreeModel, now = new Date()): string[] {
     return lines;
   }
   const ps = (st(m.pr).provisioningStatus ?? {}) as Obj;
-  row(`ProvisioningRequest ${m.pr.metadata.namespace}/${m.pr.metadata.name}`, String(ps.provisioningState ?? "-"), m.pr.metadata.creationTimestamp);
+  row(
+    `ProvisioningRequest ${m.pr.metadata.namespace}/${m.pr.metadata.name}`,
+    String(ps.provisioningState ?? "-"),
+    m.pr.metadata.creationTimestamp,
+  );
   const base = m.fpr ? "   " : "";
   if (ps.provisioningMessage) lines.push(`${base}│  ${ps.provisioningMessage}`);
   if (!m.cluster) {
@@ -66,13 +81,19 @@ export function renderTree(m: TreeModel, now = new Date()): string[] {
   }
   indent = `${base}└─ `;
   const cs = st(m.cluster);
-  row(`Cluster ${m.cluster.metadata.name}`, `${cs.phase ?? "-"}${cs.controlPlaneReady ? ", control plane ready" : ""}`, m.cluster.metadata.creationTimestamp);
+  row(
+    `Cluster ${m.cluster.metadata.name}`,
+    `${cs.phase ?? "-"}${cs.controlPlaneReady ? ", control plane ready" : ""}`,
+    m.cluster.metadata.creationTimestamp,
+  );
   const inner = `${base}   `;
   const pools: { label: string; detail: string; created?: string; hosts: string[] }[] = [];
   const kcp = m.controlPlane;
   pools.push({
     label: `KubeadmControlPlane ${kcp?.metadata.name ?? "(not created yet)"}`,
-    detail: kcp ? `${st(kcp).readyReplicas ?? 0}/${sp(kcp).replicas ?? m.masters.length} ready ${st(kcp).version ?? sp(kcp).version ?? ""}`.trim() : "",
+    detail: kcp
+      ? `${st(kcp).readyReplicas ?? 0}/${sp(kcp).replicas ?? m.masters.length} ready ${st(kcp).version ?? sp(kcp).version ?? ""}`.trim()
+      : "",
     created: kcp?.metadata.creationTimestamp,
     hosts: m.masters,
   });
@@ -104,7 +125,12 @@ interface Params {
 }
 
 /** Reads the tree of a FocomProvisioningRequest (smo client + the O-Cloud client) or of a ProvisioningRequest. */
-export async function collectTree(opts: { smo?: KubeClient; ocloud: KubeClient; fpr?: { name: string; namespace: string }; pr?: { name: string; namespace: string } }): Promise<TreeModel> {
+export async function collectTree(opts: {
+  smo?: KubeClient;
+  ocloud: KubeClient;
+  fpr?: { name: string; namespace: string };
+  pr?: { name: string; namespace: string };
+}): Promise<TreeModel> {
   const m: TreeModel = { machineDeployments: [], hosts: new Map(), masters: [], workers: [] };
   let prRef = opts.pr;
   if (opts.fpr && opts.smo) {
@@ -132,6 +158,10 @@ export async function collectTree(opts: { smo?: KubeClient; ocloud: KubeClient; 
     hostName: w.hostName,
     machineDeployment: params.clusterName ? workerMachineDeploymentName(params.clusterName, w.hostId) : undefined,
   }));
-  for (const name of [...m.masters, ...m.workers.map(w => w.hostName)]) m.hosts.set(name, hosts.find(h => h.metadata.name === name));
+  for (const name of [...m.masters, ...m.workers.map(w => w.hostName)])
+    m.hosts.set(
+      name,
+      hosts.find(h => h.metadata.name === name),
+    );
   return m;
 }

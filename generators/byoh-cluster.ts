@@ -42,7 +42,11 @@ export const DEFAULT_CONTROL_PLANE_PORT = 6443;
 export const DEFAULT_BUNDLE_REGISTRY = "projects.registry.vmware.com/cluster_api_provider_bringyourownhost";
 export const CRI_SOCKET = "/var/run/containerd/containerd.sock";
 /** kube-vip's manifest exists before `kubeadm init`; Swap and a stale kubelet.conf are common on reused hosts. */
-export const IGNORE_PREFLIGHT_ERRORS = ["Swap", "DirAvailable--etc-kubernetes-manifests", "FileAvailable--etc-kubernetes-kubelet.conf"];
+export const IGNORE_PREFLIGHT_ERRORS = [
+  "Swap",
+  "DirAvailable--etc-kubernetes-manifests",
+  "FileAvailable--etc-kubernetes-kubelet.conf",
+];
 
 /**
  * Every kind the generator can produce, in apply order: an object comes after the objects it references, so no
@@ -110,7 +114,8 @@ export function generateCluster(input: GenerateInput): KubeObject[] {
   if (installer) {
     const spec = { template: { spec: { bundleRepo: installer.bundleRepo, bundleType: installer.bundleType } } };
     objects.push(obj(R.K8sInstallerConfigTemplate, controlPlaneInstallerTemplateName(cluster), spec));
-    if (workers.length > 0) objects.push(obj(R.K8sInstallerConfigTemplate, workerInstallerTemplateName(cluster), structuredClone(spec)));
+    if (workers.length > 0)
+      objects.push(obj(R.K8sInstallerConfigTemplate, workerInstallerTemplateName(cluster), structuredClone(spec)));
   }
 
   // All control-plane replicas share one template; which master host each replica lands on is up to BYOH.
@@ -127,7 +132,9 @@ export function generateCluster(input: GenerateInput): KubeObject[] {
   for (const w of workers) {
     objects.push(
       obj(R.ByoMachineTemplate, workerMachineTemplateName(cluster, w.hostId), {
-        template: { spec: { selector: { matchLabels: { [pinKey]: hostId(w) } }, ...installerRef(workerInstallerTemplateName(cluster)) } },
+        template: {
+          spec: { selector: { matchLabels: { [pinKey]: hostId(w) } }, ...installerRef(workerInstallerTemplateName(cluster)) },
+        },
       }),
     );
   }

@@ -68,7 +68,11 @@ function issueOf(e: ErrorObject): SchemaIssue {
     }
     default: {
       const path = pointerToPath(e.instancePath);
-      return { path, rule: e.keyword, message: `${path || "templateParameters"} ${e.message ?? "is invalid"} (template parameter schema)` };
+      return {
+        path,
+        rule: e.keyword,
+        message: `${path || "templateParameters"} ${e.message ?? "is invalid"} (template parameter schema)`,
+      };
     }
   }
 }
@@ -79,7 +83,13 @@ export function checkJsonSchema(schema: Record<string, unknown>, value: unknown)
   try {
     validate = compile(schema);
   } catch (e) {
-    return [{ path: "", rule: "schema-invalid", message: `the template's parameter schema cannot be compiled: ${(e as Error).message}` }];
+    return [
+      {
+        path: "",
+        rule: "schema-invalid",
+        message: `the template's parameter schema cannot be compiled: ${(e as Error).message}`,
+      },
+    ];
   }
   return validate(value) ? [] : (validate.errors ?? []).map(issueOf);
 }

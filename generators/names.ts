@@ -124,12 +124,20 @@ export interface DerivedLabelValue {
  * ByoHost patch is rejected and the host is never attached. (CAPI trims machine names to 63, but then the label is
  * namespace + 64 characters and still too long, so the untrimmed length decides correctly.)
  */
-export function derivedLabelValues(clusterName: string, namespace: string, workerHostIds: (string | number)[]): DerivedLabelValue[] {
+export function derivedLabelValues(
+  clusterName: string,
+  namespace: string,
+  workerHostIds: (string | number)[],
+): DerivedLabelValue[] {
   const out: DerivedLabelValue[] = [{ what: "the Cluster", key: CLUSTER_NAME_LABEL, value: capiClusterName(clusterName) }];
   const cp = controlPlaneName(clusterName);
   const cpTemplate = controlPlaneMachineTemplateName(clusterName);
   out.push(
-    { what: `control-plane ByoMachines of KubeadmControlPlane "${cp}"`, key: BYOMACHINE_LABEL, value: `${namespace}.${cp}${RANDOM}` },
+    {
+      what: `control-plane ByoMachines of KubeadmControlPlane "${cp}"`,
+      key: BYOMACHINE_LABEL,
+      value: `${namespace}.${cp}${RANDOM}`,
+    },
     {
       what: `control-plane ByoMachines cloned from ByoMachineTemplate "${cpTemplate}"`,
       key: BYOMACHINE_LABEL,
@@ -142,14 +150,22 @@ export function derivedLabelValues(clusterName: string, namespace: string, worke
     out.push(
       { what: `MachineDeployment "${md}"`, key: DEPLOYMENT_NAME_LABEL, value: md },
       { what: `ByoMachines of MachineDeployment "${md}"`, key: BYOMACHINE_LABEL, value: `${namespace}.${md}${RANDOM}${RANDOM}` },
-      { what: `ByoMachines cloned from ByoMachineTemplate "${template}"`, key: BYOMACHINE_LABEL, value: `${namespace}.${template}${RANDOM}` },
+      {
+        what: `ByoMachines cloned from ByoMachineTemplate "${template}"`,
+        key: BYOMACHINE_LABEL,
+        value: `${namespace}.${template}${RANDOM}`,
+      },
     );
   }
   return out;
 }
 
 /** The longest derived label value (the one that limits the cluster name). */
-export function longestDerivedLabelValue(clusterName: string, namespace: string, workerHostIds: (string | number)[]): DerivedLabelValue {
+export function longestDerivedLabelValue(
+  clusterName: string,
+  namespace: string,
+  workerHostIds: (string | number)[],
+): DerivedLabelValue {
   return derivedLabelValues(clusterName, namespace, workerHostIds).reduce((a, b) => (b.value.length > a.value.length ? b : a));
 }
 

@@ -84,7 +84,8 @@ export function parseCidr(s: string): CidrResult {
   const prefix = Number(prefixText);
   const hostBits = BigInt(max - prefix);
   const base = (ip.value >> hostBits) << hostBits;
-  if (base !== ip.value) return { error: `has host bits set; the network is ${formatIp({ family: ip.family, value: base })}/${prefix}` };
+  if (base !== ip.value)
+    return { error: `has host bits set; the network is ${formatIp({ family: ip.family, value: base })}/${prefix}` };
   return { cidr: { family: ip.family, base, prefix } };
 }
 

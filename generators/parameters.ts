@@ -36,7 +36,15 @@ export interface ValidateOptions {
 export const DEFAULT_FIELD_PREFIX = "spec.templateParameters";
 export const SUPPORTED_PROVISIONER = "byoh";
 
-const PARAMETER_KEYS = ["clusterName", "clusterProvisioner", "k8sVersion", "controlPlaneEndpoint", "podCIDR", "serviceCIDR", "hosts"];
+const PARAMETER_KEYS = [
+  "clusterName",
+  "clusterProvisioner",
+  "k8sVersion",
+  "controlPlaneEndpoint",
+  "podCIDR",
+  "serviceCIDR",
+  "hosts",
+];
 const HOSTS_KEYS = ["masters", "workers"];
 const HOST_KEYS = ["hostId", "hostName", "hostIp"];
 const ROLES = ["masters", "workers"] as const;
@@ -171,7 +179,11 @@ function checkClusterName(params: Obj, report: Report): string | undefined {
 function checkProvisioner(params: Obj, report: Report): void {
   const p = params.clusterProvisioner;
   if (!absent(p) && p !== SUPPORTED_PROVISIONER) {
-    report.rule("clusterProvisioner", "provisioner", `clusterProvisioner must be "${SUPPORTED_PROVISIONER}" (the only provisioner), not ${quote(p)}`);
+    report.rule(
+      "clusterProvisioner",
+      "provisioner",
+      `clusterProvisioner must be "${SUPPORTED_PROVISIONER}" (the only provisioner), not ${quote(p)}`,
+    );
   }
 }
 
@@ -231,7 +243,13 @@ function checkHosts(params: Obj, report: Report): HostEntry[] {
     );
   }
   checkUnique(entries, e => e.hostId, "hostId", "host-id-unique", report);
-  checkUnique(entries, e => (typeof e.host.hostName === "string" ? e.host.hostName : undefined), "hostName", "host-name-unique", report);
+  checkUnique(
+    entries,
+    e => (typeof e.host.hostName === "string" ? e.host.hostName : undefined),
+    "hostName",
+    "host-name-unique",
+    report,
+  );
   checkWorkerNames(entries, report);
   return entries;
 }
@@ -279,14 +297,25 @@ function checkHost(role: Role, path: string, host: Obj, report: Report): HostEnt
   return entry;
 }
 
-function checkUnique(entries: HostEntry[], key: (e: HostEntry) => string | undefined, fieldName: string, rule: string, report: Report) {
+function checkUnique(
+  entries: HostEntry[],
+  key: (e: HostEntry) => string | undefined,
+  fieldName: string,
+  rule: string,
+  report: Report,
+) {
   const first = new Map<string, HostEntry>();
   for (const e of entries) {
     const k = key(e);
     if (k === undefined) continue;
     const earlier = first.get(k);
     if (!earlier) first.set(k, e);
-    else report.rule(`${e.path}.${fieldName}`, rule, `${e.path}.${fieldName} ${quote(k)} is also used by ${earlier.path}; every host's ${fieldName} must be unique`);
+    else
+      report.rule(
+        `${e.path}.${fieldName}`,
+        rule,
+        `${e.path}.${fieldName} ${quote(k)} is also used by ${earlier.path}; every host's ${fieldName} must be unique`,
+      );
   }
 }
 
@@ -314,7 +343,12 @@ interface Network {
   text: string;
 }
 
-function checkCidr(params: Obj, key: "podCIDR" | "serviceCIDR", template: ClusterTemplateSpec, report: Report): Network | undefined {
+function checkCidr(
+  params: Obj,
+  key: "podCIDR" | "serviceCIDR",
+  template: ClusterTemplateSpec,
+  report: Report,
+): Network | undefined {
   const given = !absent(params[key]);
   const value = given ? params[key] : template.defaults?.[key];
   if (absent(value)) return undefined;
@@ -350,7 +384,11 @@ function checkNetwork(params: Obj, template: ClusterTemplateSpec, entries: HostE
   const pods = checkCidr(params, "podCIDR", template, report);
   const services = checkCidr(params, "serviceCIDR", template, report);
   if (pods && services && cidrsOverlap(pods.cidr, services.cidr)) {
-    report.rule("serviceCIDR", "cidr-overlap", `${services.text} overlaps ${pods.text}; pod and service networks must be disjoint`);
+    report.rule(
+      "serviceCIDR",
+      "cidr-overlap",
+      `${services.text} overlaps ${pods.text}; pod and service networks must be disjoint`,
+    );
   }
   const addresses = [
     ...(endpointIp ? [{ path: "controlPlaneEndpoint", ip: endpointIp, raw: endpoint }] : []),
@@ -410,7 +448,9 @@ function hostsByRole(params: ByohTemplateParameters, role: Role): HostShape[] {
   const hosts = (params as unknown as Obj).hosts;
   const list = isObject(hosts) ? hosts[role] : undefined;
   if (!Array.isArray(list)) return [];
-  return list.filter(isObject).map(h => ({ hostId: hostIdText(h.hostId) ?? quote(h.hostId), hostName: h.hostName, hostIp: h.hostIp }));
+  return list
+    .filter(isObject)
+    .map(h => ({ hostId: hostIdText(h.hostId) ?? quote(h.hostId), hostName: h.hostName, hostIp: h.hostIp }));
 }
 
 const sameHost = (a: HostShape, b: HostShape) => a.hostId === b.hostId && a.hostName === b.hostName && a.hostIp === b.hostIp;
@@ -498,7 +538,9 @@ function checkVersionChange(from: string | undefined, to: string | undefined, fi
   const b = to ? parseK8sVersion(to) : undefined;
   if (!a || !b || compareK8sVersions(a, b) === 0) return [];
   if (compareK8sVersions(b, a) < 0) {
-    return [{ field, rule: "k8s-downgrade", message: `k8sVersion cannot be downgraded (from ${from} to ${to}); kubeadm only upgrades` }];
+    return [
+      { field, rule: "k8s-downgrade", message: `k8sVersion cannot be downgraded (from ${from} to ${to}); kubeadm only upgrades` },
+    ];
   }
   if (b.major !== a.major || b.minor > a.minor + 1) {
     return [

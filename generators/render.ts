@@ -3,7 +3,12 @@
  * apply defaults, validate, generate. Accepts a ProvisioningRequest or a FocomProvisioningRequest (also in seed
  * 002's shape: ocloudRef.name, templateRef.name, parameters), with an optional ClusterTemplate or TemplateInfo.
  */
-import type { ClusterTemplateSpec, FocomProvisioningRequestSpec, ProvisioningRequestSpec, TemplateInfoSpec } from "../api/generated/types";
+import type {
+  ClusterTemplateSpec,
+  FocomProvisioningRequestSpec,
+  ProvisioningRequestSpec,
+  TemplateInfoSpec,
+} from "../api/generated/types";
 import type { KubeObject } from "../kube/types";
 import { generateCluster } from "./byoh-cluster";
 import { remoteRequestName } from "./names";
@@ -150,12 +155,25 @@ export function readRenderInput(docs: unknown[], defaultTemplate: Document): Ren
   const picked = pickTemplate(req, candidates);
   if (!("spec" in picked)) return { violations: [picked] };
   if (req.params === undefined) {
-    return { violations: [{ field: req.fieldPrefix, rule: "required", message: `${req.fieldPrefix} is required: the template's parameters` }] };
+    return {
+      violations: [
+        { field: req.fieldPrefix, rule: "required", message: `${req.fieldPrefix} is required: the template's parameters` },
+      ],
+    };
   }
   const params =
-    picked.parameterDefaults && isObject(req.params) ? { ...structuredClone(picked.parameterDefaults), ...req.params } : req.params;
+    picked.parameterDefaults && isObject(req.params)
+      ? { ...structuredClone(picked.parameterDefaults), ...req.params }
+      : req.params;
   return {
-    input: { name: req.name, namespace: req.namespace, uid: req.uid, params, fieldPrefix: req.fieldPrefix, template: picked.spec },
+    input: {
+      name: req.name,
+      namespace: req.namespace,
+      uid: req.uid,
+      params,
+      fieldPrefix: req.fieldPrefix,
+      template: picked.spec,
+    },
   };
 }
 

@@ -25,7 +25,6 @@ export class KubeError extends Error {
 export const isNotFound = (e: unknown) => e instanceof KubeError && e.status === 404;
 export const isConflict = (e: unknown) => e instanceof KubeError && e.status === 409;
 
-
 export class KubeClient {
   readonly server: string;
   private readonly tls: https.RequestOptions;
@@ -146,7 +145,11 @@ export class KubeClient {
   }
 
   /** Server-side apply with this client's field manager. */
-  apply<T extends KubeObject = KubeObject>(res: Resource, obj: KubeObject, opts: { force?: boolean; dryRun?: boolean } = {}): Promise<T> {
+  apply<T extends KubeObject = KubeObject>(
+    res: Resource,
+    obj: KubeObject,
+    opts: { force?: boolean; dryRun?: boolean } = {},
+  ): Promise<T> {
     const q = new URLSearchParams({ fieldManager: this.fieldManager, fieldValidation: "Strict" });
     if (opts.force ?? true) q.set("force", "true");
     if (opts.dryRun) q.set("dryRun", "All");
@@ -182,7 +185,11 @@ export class KubeClient {
   /** DELETE; a missing object is not an error. Background propagation unless told otherwise. */
   async delete(res: Resource, name: string, namespace?: string, propagationPolicy = "Background"): Promise<boolean> {
     try {
-      await this.request("DELETE", this.path(res, namespace, name), { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy });
+      await this.request("DELETE", this.path(res, namespace, name), {
+        kind: "DeleteOptions",
+        apiVersion: "v1",
+        propagationPolicy,
+      });
       return true;
     } catch (e) {
       if (isNotFound(e)) return false;
@@ -207,7 +214,14 @@ export class KubeClient {
       ({
         apiVersion: o.apiVersion,
         kind: o.kind,
-        metadata: { name: o.metadata.name, namespace: o.metadata.namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, labels: o.metadata.labels, annotations: o.metadata.annotations },
+        metadata: {
+          name: o.metadata.name,
+          namespace: o.metadata.namespace,
+          uid: o.metadata.uid,
+          resourceVersion: o.metadata.resourceVersion,
+          labels: o.metadata.labels,
+          annotations: o.metadata.annotations,
+        },
       }) as T;
     const loop = async () => {
       let rv = "";
@@ -240,11 +254,17 @@ export class KubeClient {
             rv = list.metadata.resourceVersion;
             opts.onSynced?.();
           }
-          rv = await this.streamWatch<T>(res, rv, opts, (phase, obj) => {
-            if (phase === "DELETED") known.delete(obj.metadata.uid!);
-            else known.set(obj.metadata.uid!, slim(obj));
-            onEvent(phase, obj);
-          }, r => (current = r));
+          rv = await this.streamWatch<T>(
+            res,
+            rv,
+            opts,
+            (phase, obj) => {
+              if (phase === "DELETED") known.delete(obj.metadata.uid!);
+              else known.set(obj.metadata.uid!, slim(obj));
+              onEvent(phase, obj);
+            },
+            r => (current = r),
+          );
           backoff = 250;
         } catch (e) {
           if (stopped) return;

@@ -23,6 +23,14 @@ export const findCondition = (conditions: Condition[] | undefined, type: string)
 /** True when two condition lists say the same thing (ignoring transition times). */
 export function sameConditions(a: Condition[] | undefined, b: Condition[] | undefined): boolean {
   const strip = (l: Condition[] | undefined) =>
-    JSON.stringify((l ?? []).map(({ type, status, reason, message, observedGeneration }) => ({ type, status, reason, message, observedGeneration })));
+    JSON.stringify(
+      (l ?? []).map(({ type, status, reason, message, observedGeneration }) => ({
+        type,
+        status,
+        reason,
+        message,
+        observedGeneration,
+      })),
+    );
   return strip(a) === strip(b);
 }

@@ -51,7 +51,8 @@ export function parseKubeconfig(text: string, baseDir = process.cwd()): Credenti
   const cluster = cfg.clusters?.find(c => c.name === ctx.cluster)?.cluster ?? (found ? undefined : cfg.clusters?.[0]?.cluster);
   const user = cfg.users?.find(u => u.name === ctx.user)?.user ?? {};
   if (!cluster?.server) throw new Error("kubeconfig has no cluster server for its current context");
-  if (user.exec || user["auth-provider"]) throw new Error("kubeconfig exec and auth-provider plugins are not supported; use a certificate or token");
+  if (user.exec || user["auth-provider"])
+    throw new Error("kubeconfig exec and auth-provider plugins are not supported; use a certificate or token");
   return {
     server: String(cluster.server).replace(/\/$/, ""),
     ca: material(cluster["certificate-authority-data"], cluster["certificate-authority"], baseDir),

@@ -117,7 +117,12 @@ export class WorkQueue {
  * Every period, marks each key for a full re-apply and queues it at a random point within the period, so a resync of
  * hundreds of requests heals missed events and drift without one burst against the API server.
  */
-export function startResync(queue: WorkQueue, keys: () => string[], markFull: (key: string) => void, periodSeconds: number): void {
+export function startResync(
+  queue: WorkQueue,
+  keys: () => string[],
+  markFull: (key: string) => void,
+  periodSeconds: number,
+): void {
   const timer = setInterval(() => {
     for (const key of keys()) {
       markFull(key);

@@ -21,8 +21,18 @@ const DIST = path.join(ROOT, "dist");
 const BUNDLE = path.join(DIST, `pepr-${UUID}.js`);
 const MANIFEST = path.join(DIST, `pepr-module-${UUID}.yaml`);
 
-const MutatingWebhooks: Resource = { group: "admissionregistration.k8s.io", version: "v1", kind: "MutatingWebhookConfiguration", plural: "mutatingwebhookconfigurations", namespaced: false };
-const ValidatingWebhooks: Resource = { ...MutatingWebhooks, kind: "ValidatingWebhookConfiguration", plural: "validatingwebhookconfigurations" };
+const MutatingWebhooks: Resource = {
+  group: "admissionregistration.k8s.io",
+  version: "v1",
+  kind: "MutatingWebhookConfiguration",
+  plural: "mutatingwebhookconfigurations",
+  namespaced: false,
+};
+const ValidatingWebhooks: Resource = {
+  ...MutatingWebhooks,
+  kind: "ValidatingWebhookConfiguration",
+  plural: "validatingwebhookconfigurations",
+};
 const PeprStoreCRD = {
   metadata: { name: "peprstores.pepr.dev" },
   spec: {
@@ -34,7 +44,9 @@ const PeprStoreCRD = {
         name: "v1",
         served: true,
         storage: true,
-        schema: { openAPIV3Schema: { type: "object", properties: { data: { type: "object", additionalProperties: { type: "string" } } } } },
+        schema: {
+          openAPIV3Schema: { type: "object", properties: { data: { type: "object", additionalProperties: { type: "string" } } } },
+        },
       },
     ],
   },
@@ -50,7 +62,8 @@ function sourceHash(): string {
       else if (e.name.endsWith(".ts") || e.name.endsWith(".yaml")) h.update(p).update(fs.readFileSync(p));
     }
   };
-  for (const d of ["api", "kube", "capabilities", "generators", "templates"]) if (fs.existsSync(path.join(ROOT, d))) walk(path.join(ROOT, d));
+  for (const d of ["api", "kube", "capabilities", "generators", "templates"])
+    if (fs.existsSync(path.join(ROOT, d))) walk(path.join(ROOT, d));
   h.update(fs.readFileSync(path.join(ROOT, "pepr.ts"))).update(fs.readFileSync(path.join(ROOT, "package.json")));
   return h.digest("hex");
 }
@@ -60,7 +73,11 @@ export function buildModule(): void {
   const stamp = path.join(DIST, ".source-hash");
   const hash = sourceHash();
   if (fs.existsSync(BUNDLE) && fs.existsSync(MANIFEST) && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === hash) return;
-  execFileSync("npx", ["pepr", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, PEPR_NODE_WARNINGS: "false" } });
+  execFileSync("npx", ["pepr", "build"], {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, PEPR_NODE_WARNINGS: "false" },
+  });
   fs.writeFileSync(stamp, hash);
 }
 
@@ -77,7 +94,11 @@ export interface ModuleProcess {
  * Starts the module against the plane reached by `kubeconfig`, registers its webhooks, and resolves once the
  * admission server answers. The process dies with the test process (a watchdog polls the owner pid).
  */
-export async function startModule(opts: { kubeconfig: string; dir: string; env?: Record<string, string> }): Promise<ModuleProcess> {
+export async function startModule(opts: {
+  kubeconfig: string;
+  dir: string;
+  env?: Record<string, string>;
+}): Promise<ModuleProcess> {
   buildModule();
   const admin = await KubeClient.create({ file: opts.kubeconfig, fieldManager: "o-cloud-provisioner-harness" });
   const [port] = await freePorts(1);
@@ -85,11 +106,27 @@ export async function startModule(opts: { kubeconfig: string; dir: string; env?:
   fs.mkdirSync(opts.dir, { recursive: true });
   // The API server calls the webhooks at https://localhost:<port>; Pepr's dev TLS needs a DNS name, not an IP.
   const ca = await createCa(opts.dir, "module-ca", "ocp-module-ca");
-  const { cert: certFile, key: keyFile } = await issueCert(ca, opts.dir, "module-tls", { cn: "localhost", hosts: ["localhost"], usage: "server" });
+  const { cert: certFile, key: keyFile } = await issueCert(ca, opts.dir, "module-tls", {
+    cn: "localhost",
+    hosts: ["localhost"],
+    usage: "server",
+  });
   const logFile = path.join(opts.dir, "module.log");
 
-  await admin.apply({ group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false }, { metadata: { name: "pepr-system" } });
-  await admin.apply({ group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition", plural: "customresourcedefinitions", namespaced: false }, PeprStoreCRD as KubeObject);
+  await admin.apply(
+    { group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false },
+    { metadata: { name: "pepr-system" } },
+  );
+  await admin.apply(
+    {
+      group: "apiextensions.k8s.io",
+      version: "v1",
+      kind: "CustomResourceDefinition",
+      plural: "customresourcedefinitions",
+      namespaced: false,
+    },
+    PeprStoreCRD as KubeObject,
+  );
 
   // The webhook configurations exactly as `pepr build` generated them, served from this process instead of a Service.
   const caBundle = fs.readFileSync(ca.cert).toString("base64");
@@ -103,7 +140,12 @@ export async function startModule(opts: { kubeconfig: string; dir: string; env?:
         const p = (w.clientConfig.service?.path ?? "").replace(/\/[^/]+$/, `/${apiPath}`);
         return { ...w, clientConfig: { url: `https://localhost:${port}${p}`, caBundle } };
       });
-      await admin.apply(res, { apiVersion: cfg.apiVersion, kind: cfg.kind, metadata: { name: cfg.metadata.name }, webhooks } as KubeObject);
+      await admin.apply(res, {
+        apiVersion: cfg.apiVersion,
+        kind: cfg.kind,
+        metadata: { name: cfg.metadata.name },
+        webhooks,
+      } as KubeObject);
     }
   };
   const unregister = async () => {

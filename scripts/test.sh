@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc -p tsconfig.dev.json
 npx eslint .
+npx prettier --check "**/*.{ts,mjs,js}"
 npx tsx scripts/gen-types.ts --check
 # Integration tests need the locally built control plane and the upstream CRDs (cached after the first run).
 export OCP_BIN_DIR="$(bash scripts/build-control-plane.sh | tail -n 1)"

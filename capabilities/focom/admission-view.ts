@@ -12,7 +12,9 @@ import type { TemplateInfoObject } from "./template-info";
 
 const sharedCache = once(async (): Promise<FocomCache> => {
   // In dev mode one process serves admission and runs the controller: share its informers.
-  const cache = isWatcher() ? (await focomController()).cache : new FocomCache(await localClient("o-cloud-provisioner/focom-admission"), { requests: false });
+  const cache = isWatcher()
+    ? (await focomController()).cache
+    : new FocomCache(await localClient("o-cloud-provisioner/focom-admission"), { requests: false });
   await cache.start();
   return cache;
 });

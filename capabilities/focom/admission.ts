@@ -41,7 +41,11 @@ type Spec = FocomProvisioningRequestSpec;
 const sameJSON = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const findByName = <T extends KubeObject>(list: T[], name: string | undefined) => list.find(o => o.metadata.name === name);
-const names = (list: KubeObject[]) => list.map(o => o.metadata.name).sort().join(", ") || "(none)";
+const names = (list: KubeObject[]) =>
+  list
+    .map(o => o.metadata.name)
+    .sort()
+    .join(", ") || "(none)";
 
 /**
  * An alias may replace the canonical field when that field is absent, already says the same, or merely carries the
@@ -153,7 +157,11 @@ export function validateRequest(input: RequestInput, view: AdmissionView): Viola
 
   const oclouds = view.oClouds();
   if (!spec.oCloudId) {
-    out.push({ field: "spec.oCloudId", rule: "required", message: `spec.oCloudId: required: the name of an OCloud in namespace ${namespace}; known OClouds: ${names(oclouds)}` });
+    out.push({
+      field: "spec.oCloudId",
+      rule: "required",
+      message: `spec.oCloudId: required: the name of an OCloud in namespace ${namespace}; known OClouds: ${names(oclouds)}`,
+    });
   } else if (!findByName(oclouds, spec.oCloudId)) {
     out.push({
       field: "spec.oCloudId",
@@ -164,7 +172,12 @@ export function validateRequest(input: RequestInput, view: AdmissionView): Viola
 
   let ti: TemplateInfoObject | undefined;
   if (!spec.templateName) {
-    if (!spec.templateRef) out.push({ field: "spec.templateName", rule: "required", message: "spec.templateName: required (or spec.templateRef.name naming a TemplateInfo)" });
+    if (!spec.templateRef)
+      out.push({
+        field: "spec.templateName",
+        rule: "required",
+        message: "spec.templateName: required (or spec.templateRef.name naming a TemplateInfo)",
+      });
   } else {
     const resolved = resolveTemplateInfo(view.templateInfos(), spec.templateName, spec.templateVersion, namespace);
     if (resolved.violation) out.push(resolved.violation);
@@ -172,7 +185,8 @@ export function validateRequest(input: RequestInput, view: AdmissionView): Viola
   }
 
   if (spec.templateParameters === undefined) {
-    if (spec.parameters === undefined) out.push({ field: PARAMETERS_FIELD, rule: "required", message: `${PARAMETERS_FIELD}: required` });
+    if (spec.parameters === undefined)
+      out.push({ field: PARAMETERS_FIELD, rule: "required", message: `${PARAMETERS_FIELD}: required` });
   } else if (!isObject(spec.templateParameters)) {
     out.push({ field: PARAMETERS_FIELD, rule: "type", message: `${PARAMETERS_FIELD}: must be an object` });
   } else if (ti) {

@@ -16,7 +16,9 @@ import { requestOf } from "./remote";
 import { TemplateInfoObject, templateNameOf } from "./template-info";
 
 const RESYNC_SECONDS = Number(process.env.OCP_RESYNC_SECONDS ?? 300);
-const UNREACHABLE_RELEASE_SECONDS = Number(process.env.OCP_FOCOM_UNREACHABLE_RELEASE_SECONDS ?? DEFAULT_UNREACHABLE_RELEASE_SECONDS);
+const UNREACHABLE_RELEASE_SECONDS = Number(
+  process.env.OCP_FOCOM_UNREACHABLE_RELEASE_SECONDS ?? DEFAULT_UNREACHABLE_RELEASE_SECONDS,
+);
 export const FIELD_MANAGER = "o-cloud-provisioner/focom";
 
 export interface FocomController {
@@ -54,10 +56,13 @@ export const focomController = once(async (): Promise<FocomController> => {
       const ocloud = fpr.spec?.oCloudId ? cache.oclouds.get(fpr.spec.oCloudId, fpr.metadata.namespace) : undefined;
       return !!ocloud && connectionKeyOf(ocloud) === key;
     });
-  const reconciler = new FocomReconciler(local, referencesOf(cache), connections, { unreachableReleaseSeconds: UNREACHABLE_RELEASE_SECONDS });
+  const reconciler = new FocomReconciler(local, referencesOf(cache), connections, {
+    unreachableReleaseSeconds: UNREACHABLE_RELEASE_SECONDS,
+  });
   const queue = new WorkQueue(key => reconciler.reconcile(key), {
     concurrency: Number(process.env.OCP_RECONCILE_CONCURRENCY ?? 32), // requests wait on API round trips, not CPU
-    onError: (key, e, attempt) => Log.warn({ key, attempt }, `reconcile of FocomProvisioningRequest ${key} failed: ${errorMessage(e)}`),
+    onError: (key, e, attempt) =>
+      Log.warn({ key, attempt }, `reconcile of FocomProvisioningRequest ${key} failed: ${errorMessage(e)}`),
   });
 
   cache.requests.onChange((phase, fpr) => phase !== "DELETED" && requeue(keyOf(fpr)));
@@ -68,7 +73,12 @@ export const focomController = once(async (): Promise<FocomController> => {
   cache.templateInfos.onChange((_, ti) => requeueWhere(fpr => fpr.metadata.namespace === ti.metadata.namespace));
   await cache.start();
 
-  startResync(queue, () => cache.requests.list().map(o => keyOf(o)), key => reconciler.resync(key), RESYNC_SECONDS);
+  startResync(
+    queue,
+    () => cache.requests.list().map(o => keyOf(o)),
+    key => reconciler.resync(key),
+    RESYNC_SECONDS,
+  );
   return { cache, queue, reconciler, connections, enqueue: obj => requeue(keyOf(obj)) };
 });
 
@@ -78,7 +88,8 @@ export const focomController = once(async (): Promise<FocomController> => {
  */
 function referencesOf(cache: FocomCache): References {
   return {
-    ocloud: async (namespace, name) => cache.oclouds.get(name, namespace) ?? (await cache.client.find<OCloudObject>(R.OCloud, name, namespace)),
+    ocloud: async (namespace, name) =>
+      cache.oclouds.get(name, namespace) ?? (await cache.client.find<OCloudObject>(R.OCloud, name, namespace)),
     templateInfos: async (namespace, templateName) => {
       const cached = cache.inNamespace(cache.templateInfos, namespace);
       if (cached.some(t => templateNameOf(t) === templateName)) return cached;

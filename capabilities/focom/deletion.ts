@@ -34,7 +34,8 @@ export async function deleteRequest(fpr: FPRObject, ctx: DeletionContext): Promi
 
   let remote: RemoteRequest | undefined;
   try {
-    if (!ctx.ocloud) throw new OCloudConfigError("OCloudNotFound", `OCloud ${ocloudName} not found in namespace ${fpr.metadata.namespace}`);
+    if (!ctx.ocloud)
+      throw new OCloudConfigError("OCloudNotFound", `OCloud ${ocloudName} not found in namespace ${fpr.metadata.namespace}`);
     const { client } = await ctx.connections.connect(ctx.ocloud);
     remote = await client.find<RemoteRequest>(R.ProvisioningRequest, ref.name, ref.namespace);
     if (remote && isOwnedBy(remote, fpr) && !remote.metadata.deletionTimestamp) {
@@ -70,7 +71,11 @@ async function cannotDelete(fpr: FPRObject, ctx: DeletionContext, failure: Remot
   const ocloudName = fpr.spec?.oCloudId ?? "";
   if (!fpr.status?.remoteName) {
     // Nothing was ever created there (the request never got past Pending), so nothing can be left behind.
-    await ctx.observe({ kind: "deleting", failure, message: `${failure.message}; nothing was created on O-Cloud ${ocloudName}, releasing` });
+    await ctx.observe({
+      kind: "deleting",
+      failure,
+      message: `${failure.message}; nothing was created on O-Cloud ${ocloudName}, releasing`,
+    });
     await release(ctx.local, fpr);
     return {};
   }

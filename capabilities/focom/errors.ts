@@ -37,13 +37,30 @@ export function classifyFailure(e: unknown, ocloud: string, operation: "read" | 
   if (e instanceof KubeError) {
     const said = short(e.message);
     if (e.status >= 500 || e.status === 429 || e.status === 408) {
-      return { kind: "unreachable", reason: "Unreachable", message: `O-Cloud ${ocloud} is unavailable (HTTP ${e.status}): ${said}` };
+      return {
+        kind: "unreachable",
+        reason: "Unreachable",
+        message: `O-Cloud ${ocloud} is unavailable (HTTP ${e.status}): ${said}`,
+      };
     }
-    if (e.status === 401) return { kind: "unauthorized", reason: "Unauthorized", message: `O-Cloud ${ocloud} refused the credentials of its kubeconfig Secret: ${said}` };
+    if (e.status === 401)
+      return {
+        kind: "unauthorized",
+        reason: "Unauthorized",
+        message: `O-Cloud ${ocloud} refused the credentials of its kubeconfig Secret: ${said}`,
+      };
     if (e.status === 403 && operation === "read") {
-      return { kind: "unauthorized", reason: "Forbidden", message: `O-Cloud ${ocloud} forbids reading ProvisioningRequests: ${said}` };
+      return {
+        kind: "unauthorized",
+        reason: "Forbidden",
+        message: `O-Cloud ${ocloud} forbids reading ProvisioningRequests: ${said}`,
+      };
     }
-    return { kind: "rejected", reason: "Rejected", message: `O-Cloud ${ocloud} rejected the ${operation} of the ProvisioningRequest (HTTP ${e.status}): ${said}` };
+    return {
+      kind: "rejected",
+      reason: "Rejected",
+      message: `O-Cloud ${ocloud} rejected the ${operation} of the ProvisioningRequest (HTTP ${e.status}): ${said}`,
+    };
   }
   // Node's network and TLS errors name the address and the failure, nothing from the credentials.
   const what = e instanceof Error ? e.message : String(e);

@@ -21,12 +21,14 @@ export function kubeconfigProblem(text: string): string | undefined {
     return "is not valid YAML"; // the parser's message quotes the text
   }
   if (!isObject(doc)) return "is not a kubeconfig (not a YAML mapping)";
-  const entries = (list: unknown, key: string) => (Array.isArray(list) ? list : []).map(e => (isObject(e) && isObject(e[key]) ? e[key] : {}));
+  const entries = (list: unknown, key: string) =>
+    (Array.isArray(list) ? list : []).map(e => (isObject(e) && isObject(e[key]) ? e[key] : {}));
   const clusters = entries(doc.clusters, "cluster");
   if (clusters.length === 0) return "has no clusters";
   for (const user of entries(doc.users, "user")) {
     const bad = FORBIDDEN_USER_KEYS.find(k => k in user);
-    if (bad) return `uses "${bad}" credentials; only inline credentials (token, client-certificate-data/client-key-data) are accepted`;
+    if (bad)
+      return `uses "${bad}" credentials; only inline credentials (token, client-certificate-data/client-key-data) are accepted`;
   }
   for (const cluster of clusters) {
     const bad = FORBIDDEN_CLUSTER_KEYS.find(k => k in cluster);

@@ -93,7 +93,12 @@ export class OCloudConnections {
     this.entries.clear();
   }
 
-  private entry(key: string, identity: string, build: () => Promise<KubeClient>, watches: (() => Promise<() => void>)[]): Promise<Connection> {
+  private entry(
+    key: string,
+    identity: string,
+    build: () => Promise<KubeClient>,
+    watches: (() => Promise<() => void>)[],
+  ): Promise<Connection> {
     const existing = this.entries.get(key);
     if (existing?.identity === identity) return existing.connection;
     const entry: Entry = { identity, healthy: true, connection: build().then(client => ({ key, client })), stopWatches: [] };
@@ -126,7 +131,10 @@ export class OCloudConnections {
     try {
       return await create(text, this.opts.fieldManager);
     } catch {
-      throw new OCloudConfigError("InvalidKubeconfig", `the kubeconfig in ${where} cannot be loaded (no current context or cluster, or malformed credentials)`);
+      throw new OCloudConfigError(
+        "InvalidKubeconfig",
+        `the kubeconfig in ${where} cannot be loaded (no current context or cluster, or malformed credentials)`,
+      );
     }
   }
 

@@ -5,7 +5,14 @@
  */
 import { validateParameters, Violation } from "../../generators/parameters";
 import { checkJsonSchema } from "../../generators/json-schema";
-import { clusterTemplateOf, isByohTemplate, listedK8sVersions, parameterSchemaOf, TemplateInfoObject, templateLabel } from "./template-info";
+import {
+  clusterTemplateOf,
+  isByohTemplate,
+  listedK8sVersions,
+  parameterSchemaOf,
+  TemplateInfoObject,
+  templateLabel,
+} from "./template-info";
 
 export const PARAMETERS_FIELD = "spec.templateParameters";
 
@@ -16,7 +23,10 @@ export function checkParameters(params: unknown, ti: TemplateInfoObject, opts: {
   if (schema) {
     for (const issue of checkJsonSchema(schema, params)) {
       const field = issue.path ? `${PARAMETERS_FIELD}.${issue.path}` : PARAMETERS_FIELD;
-      const why = issue.rule === "schema-invalid" ? `TemplateInfo ${ti.metadata.name} (${templateLabel(ti)}): ${issue.message}` : issue.message;
+      const why =
+        issue.rule === "schema-invalid"
+          ? `TemplateInfo ${ti.metadata.name} (${templateLabel(ti)}): ${issue.message}`
+          : issue.message;
       out.push({ field, rule: `schema-${issue.rule}`, message: `${field}: ${why}` });
     }
   }
@@ -24,7 +34,10 @@ export function checkParameters(params: unknown, ti: TemplateInfoObject, opts: {
 
   const reported = new Set(out.map(v => v.field));
   const versionsListed = listedK8sVersions(ti).length > 0;
-  for (const v of validateParameters(params, clusterTemplateOf(ti), { namespace: opts.namespace, fieldPrefix: PARAMETERS_FIELD })) {
+  for (const v of validateParameters(params, clusterTemplateOf(ti), {
+    namespace: opts.namespace,
+    fieldPrefix: PARAMETERS_FIELD,
+  })) {
     if (reported.has(v.field)) continue;
     // The TemplateInfo may not say which versions the O-Cloud installs; the O-Cloud's template decides then.
     if (v.rule === "k8s-version-supported" && !versionsListed) continue;

@@ -78,10 +78,19 @@ export class FocomReconciler {
 
     // References can vanish after admission (OCloud or TemplateInfo deleted): report, and wait for their events.
     if (!ocloud) {
-      await observe({ kind: "invalid", reason: "OCloudNotFound", message: `spec.oCloudId: no OCloud named "${ocloudName}" in namespace ${namespace}` });
+      await observe({
+        kind: "invalid",
+        reason: "OCloudNotFound",
+        message: `spec.oCloudId: no OCloud named "${ocloudName}" in namespace ${namespace}`,
+      });
       return {};
     }
-    const resolved = resolveTemplateInfo(await this.refs.templateInfos(namespace, spec.templateName), spec.templateName, spec.templateVersion, namespace);
+    const resolved = resolveTemplateInfo(
+      await this.refs.templateInfos(namespace, spec.templateName),
+      spec.templateName,
+      spec.templateVersion,
+      namespace,
+    );
     if (!resolved.templateInfo) {
       await observe({ kind: "invalid", reason: "TemplateNotFound", message: resolved.violation!.message });
       return {};

@@ -72,7 +72,9 @@ export const isOwnedBy = (remote: KubeObject, fpr: FPRObject) => remote.metadata
 export function needsApply(remote: KubeObject, desired: KubeObject): boolean {
   const differs = (want: Record<string, string> | undefined, have: Record<string, string> | undefined) =>
     Object.entries(want ?? {}).some(([k, v]) => have?.[k] !== v);
-  return differs(desired.metadata.labels, remote.metadata.labels) || differs(desired.metadata.annotations, remote.metadata.annotations);
+  return (
+    differs(desired.metadata.labels, remote.metadata.labels) || differs(desired.metadata.annotations, remote.metadata.annotations)
+  );
 }
 
 /** The FOCOM request a remote ProvisioningRequest points back to: its "namespace/name" key and uid. */

@@ -65,7 +65,11 @@ const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const withDetail = (text: string, detail: string | undefined) => (detail ? `${text}: ${detail}` : text);
 
 /** Phase and Synced condition for a remote that exists and is ours. */
-function mirror(remote: RemoteRequest, label: string, ocloud: string): { phase: Phase; message: string; synced: Omit<ConditionInput, "type"> } {
+function mirror(
+  remote: RemoteRequest,
+  label: string,
+  ocloud: string,
+): { phase: Phase; message: string; synced: Omit<ConditionInput, "type"> } {
   const state = remote.status?.provisioningStatus?.provisioningState;
   const detail = remote.status?.provisioningStatus?.provisioningMessage;
   const observed = remote.status?.observedGeneration;
@@ -144,7 +148,12 @@ export function computeStatus(input: StatusInput): ComputedStatus {
       return {
         phase: "Failed",
         message,
-        conditions: conditions(valid, reachable, cond("RemoteCreated", "False", "NameConflict", message), cond("Synced", "False", "NameConflict", message)),
+        conditions: conditions(
+          valid,
+          reachable,
+          cond("RemoteCreated", "False", "NameConflict", message),
+          cond("Synced", "False", "NameConflict", message),
+        ),
       };
     }
     case "rejected":
@@ -166,7 +175,12 @@ export function computeStatus(input: StatusInput): ComputedStatus {
         return {
           phase: "Pending",
           message,
-          conditions: conditions(valid, reachable, cond("RemoteCreated", "False", "NotCreated", message), cond("Synced", "False", "NotCreated", message)),
+          conditions: conditions(
+            valid,
+            reachable,
+            cond("RemoteCreated", "False", "NotCreated", message),
+            cond("Synced", "False", "NotCreated", message),
+          ),
         };
       }
       const m = mirror(obs.remote, label, ocloud);
@@ -191,7 +205,11 @@ export function computeStatus(input: StatusInput): ComputedStatus {
         remoteName: previous?.remoteName ?? (obs.remote ? input.remote.name : undefined),
         remoteState: obs.remote ? remoteStateOf(obs.remote) : obs.remote === null ? undefined : previous?.remoteState,
         conditions: conditions(
-          obs.failure ? cond("OCloudReachable", "False", obs.failure.reason, obs.failure.message) : obs.remote !== undefined ? reachable : carried("OCloudReachable"),
+          obs.failure
+            ? cond("OCloudReachable", "False", obs.failure.reason, obs.failure.message)
+            : obs.remote !== undefined
+              ? reachable
+              : carried("OCloudReachable"),
           remoteCond,
           cond("Synced", "False", "Deleting", obs.message),
         ),
@@ -201,7 +219,12 @@ export function computeStatus(input: StatusInput): ComputedStatus {
 }
 
 /** The full status to write: conditions keep their transition times, lastUpdated moves only when something changed. */
-export function nextStatus(previous: FocomStatus | undefined, computed: ComputedStatus, generation: number | undefined, now: string): FocomStatus {
+export function nextStatus(
+  previous: FocomStatus | undefined,
+  computed: ComputedStatus,
+  generation: number | undefined,
+  now: string,
+): FocomStatus {
   const next: FocomStatus = {
     phase: computed.phase,
     message: computed.message,
@@ -218,7 +241,9 @@ export function nextStatus(previous: FocomStatus | undefined, computed: Computed
 export function statusChanged(a: FocomStatus | undefined, b: FocomStatus | undefined): boolean {
   const core = (s: FocomStatus | undefined) =>
     JSON.stringify([s?.phase, s?.message, s?.remoteName, s?.observedGeneration, remoteStateKey(s?.remoteState)]);
-  return core(a) !== core(b) || !sameConditions(a?.conditions as Condition[] | undefined, b?.conditions as Condition[] | undefined);
+  return (
+    core(a) !== core(b) || !sameConditions(a?.conditions as Condition[] | undefined, b?.conditions as Condition[] | undefined)
+  );
 }
 
 const remoteStateKey = (r: RemoteState | undefined) =>
@@ -240,7 +265,8 @@ export function statusEvents(previous: FocomStatus | undefined, next: FocomStatu
   const now = findCondition(next.conditions as Condition[] | undefined, "OCloudReachable");
   if (now && now.status !== (was?.status ?? "Unknown")) {
     if (now.status === "False") out.push({ type: "Warning", reason: "OCloudUnreachable", message: now.message });
-    else if (now.status === "True" && was?.status === "False") out.push({ type: "Normal", reason: "OCloudReachable", message: now.message });
+    else if (now.status === "True" && was?.status === "False")
+      out.push({ type: "Normal", reason: "OCloudReachable", message: now.message });
   }
   return out;
 }

@@ -18,7 +18,8 @@ const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null &
 export const templateNameOf = (ti: TemplateInfoObject) => ti.spec?.templateName || ti.spec?.template || ti.metadata.name;
 export const templateVersionOf = (ti: TemplateInfoObject) => ti.spec?.templateVersion || undefined;
 /** spec.templateParameterDefaults, else seed 002's spec.parameters. */
-export const parameterDefaultsOf = (ti: TemplateInfoObject): Obj => ti.spec?.templateParameterDefaults ?? ti.spec?.parameters ?? {};
+export const parameterDefaultsOf = (ti: TemplateInfoObject): Obj =>
+  ti.spec?.templateParameterDefaults ?? ti.spec?.parameters ?? {};
 export const parameterSchemaOf = (ti: TemplateInfoObject): Obj | undefined =>
   isObject(ti.spec?.templateParameterSchema) ? ti.spec!.templateParameterSchema : undefined;
 
@@ -100,7 +101,10 @@ export function resolveTemplateInfo(
       },
     };
   }
-  const versions = matches.map(t => templateVersionOf(t) ?? "(unversioned)").sort().join(", ");
+  const versions = matches
+    .map(t => templateVersionOf(t) ?? "(unversioned)")
+    .sort()
+    .join(", ");
   return {
     violation: {
       field: "spec.templateVersion",

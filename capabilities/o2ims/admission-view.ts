@@ -16,7 +16,10 @@ export const admissionView = once(async (): Promise<AdmissionView> => {
     templateNames: () => cache.templateNames(),
     byoHostsNamed: name => cache.byoHosts.byIndex(HOST_NAME, name),
     requestsPinning: (hostName, hostId) => [
-      ...new Set([...cache.requests.byIndex(PINNED_HOSTS, `name:${hostName}`), ...cache.requests.byIndex(PINNED_HOSTS, `id:${hostId}`)]),
+      ...new Set([
+        ...cache.requests.byIndex(PINNED_HOSTS, `name:${hostName}`),
+        ...cache.requests.byIndex(PINNED_HOSTS, `id:${hostId}`),
+      ]),
     ],
     requestsForCluster: (namespace, clusterName) => cache.requests.byIndex(CLUSTER_NAME, `${namespace}/${clusterName}`),
   };

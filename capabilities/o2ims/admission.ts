@@ -44,7 +44,9 @@ export function resolveTemplate(
       ? `ClusterTemplate ${spec.templateName} has no version "${spec.templateVersion}"; available versions: ${versions.join(", ")}`
       : `required because ClusterTemplate ${spec.templateName} has several versions: ${versions.join(", ")}`
     : `no ClusterTemplate named "${spec.templateName}"; available templates: ${view.templateNames().join(", ") || "(none)"}`;
-  return { violation: { field: versions.length ? "spec.templateVersion" : "spec.templateName", rule: "template-exists", message } };
+  return {
+    violation: { field: versions.length ? "spec.templateVersion" : "spec.templateName", rule: "template-exists", message },
+  };
 }
 
 /** The spec after defaulting (template version, template parameter defaults); undefined when nothing applies. */
@@ -64,7 +66,9 @@ export function validateRequest(input: RequestInput, view: AdmissionView): Viola
   const { spec, oldSpec } = input;
   if (input.operation === "UPDATE" && oldSpec && sameJSON(spec, oldSpec)) return [];
   if (input.operation === "UPDATE" && oldSpec) {
-    const changed = (["templateName", "templateVersion"] as const).filter(f => oldSpec[f] !== undefined && oldSpec[f] !== spec[f]);
+    const changed = (["templateName", "templateVersion"] as const).filter(
+      f => oldSpec[f] !== undefined && oldSpec[f] !== spec[f],
+    );
     if (changed.length > 0) {
       return changed.map(f => ({
         field: `spec.${f}`,
@@ -88,7 +92,8 @@ export function validateRequest(input: RequestInput, view: AdmissionView): Viola
   }
   if (violations.length > 0) return violations;
 
-  const isOther = (r: PRObject) => !(r.metadata.namespace === input.namespace && r.metadata.name === input.name) && !r.metadata.deletionTimestamp;
+  const isOther = (r: PRObject) =>
+    !(r.metadata.namespace === input.namespace && r.metadata.name === input.name) && !r.metadata.deletionTimestamp;
   if (input.operation === "CREATE") {
     const clash = view.requestsForCluster(input.namespace, params.clusterName).find(isOther);
     if (clash) {
@@ -120,5 +125,4 @@ export function validateRequest(input: RequestInput, view: AdmissionView): Viola
 }
 
 /** One denial message naming every violated field and rule. */
-export const denialMessage = (violations: Violation[]) =>
-  `ProvisioningRequest rejected: ${formatViolations(violations)}`;
+export const denialMessage = (violations: Violation[]) => `ProvisioningRequest rejected: ${formatViolations(violations)}`;

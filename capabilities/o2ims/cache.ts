@@ -2,7 +2,12 @@
 import { Informer, keyOf } from "../../kube/informer";
 import { KubeClient, KubeObject } from "../../kube/client";
 import { R } from "../../kube/resources";
-import type { ByohTemplateParameters, ClusterTemplateSpec, ProvisioningRequestSpec, ProvisioningRequestStatus } from "../../api/generated/types";
+import type {
+  ByohTemplateParameters,
+  ClusterTemplateSpec,
+  ProvisioningRequestSpec,
+  ProvisioningRequestStatus,
+} from "../../api/generated/types";
 import { hostsOf } from "./hosts";
 import { REQUEST_ANNOTATION, REQUEST_NAME_LABEL } from "../../generators/names";
 
@@ -36,7 +41,10 @@ export class O2imsCache {
       return name ? [`${pr.metadata.namespace}/${name}`] : [];
     });
     this.requests.addIndex(PINNED_HOSTS, pr =>
-      hostsOf((pr.spec?.templateParameters ?? {}) as Partial<ByohTemplateParameters>).flatMap(({ host }) => [`name:${host.hostName}`, `id:${host.hostId}`]),
+      hostsOf((pr.spec?.templateParameters ?? {}) as Partial<ByohTemplateParameters>).flatMap(({ host }) => [
+        `name:${host.hostName}`,
+        `id:${host.hostId}`,
+      ]),
     );
     // Only the objects this module generated (labelled back to their request) are watched.
     const owned = { labelSelector: REQUEST_NAME_LABEL };
@@ -59,7 +67,10 @@ export class O2imsCache {
   }
 
   templateVersions(name: string | undefined): string[] {
-    return this.templates.list(t => t.spec.templateName === name).map(t => t.spec.templateVersion).sort();
+    return this.templates
+      .list(t => t.spec.templateName === name)
+      .map(t => t.spec.templateVersion)
+      .sort();
   }
 
   templateNames(): string[] {

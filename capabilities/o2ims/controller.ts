@@ -26,7 +26,8 @@ export const o2imsController = once(async (): Promise<O2imsController> => {
   const reconciler = new RequestReconciler(client, cache);
   const queue = new WorkQueue(key => reconciler.reconcile(key), {
     concurrency: Number(process.env.OCP_RECONCILE_CONCURRENCY ?? 32), // requests wait on API round trips, not CPU
-    onError: (key, e, attempt) => Log.warn({ key, attempt }, `reconcile of ProvisioningRequest ${key} failed: ${errorMessage(e)}`),
+    onError: (key, e, attempt) =>
+      Log.warn({ key, attempt }, `reconcile of ProvisioningRequest ${key} failed: ${errorMessage(e)}`),
   });
   const requeueOwner = (_: string, obj: KubeObject) => {
     const key = requestKeyOf(obj);
@@ -43,6 +44,16 @@ export const o2imsController = once(async (): Promise<O2imsController> => {
     for (const v of values) for (const pr of cache.requests.byIndex(PINNED_HOSTS, v)) queue.add(keyOf(pr));
   });
   await cache.start();
-  startResync(queue, () => cache.requests.list().map(o => keyOf(o)), key => reconciler.resync(key), RESYNC_SECONDS);
-  return { cache, queue, reconciler, enqueue: obj => queue.add(keyOf(obj as { metadata: { name: string; namespace?: string } })) };
+  startResync(
+    queue,
+    () => cache.requests.list().map(o => keyOf(o)),
+    key => reconciler.resync(key),
+    RESYNC_SECONDS,
+  );
+  return {
+    cache,
+    queue,
+    reconciler,
+    enqueue: obj => queue.add(keyOf(obj as { metadata: { name: string; namespace?: string } })),
+  };
 });

@@ -51,7 +51,10 @@ export async function deleteRequest(client: KubeClient, _cache: O2imsCache, pr: 
     }
   }
   if (remaining > 0) {
-    await deleting("RemovingLeftovers", `cluster ${clusterName ?? ""} deleted; removing ${remaining} leftover object(s)`.replace("  ", " "));
+    await deleting(
+      "RemovingLeftovers",
+      `cluster ${clusterName ?? ""} deleted; removing ${remaining} leftover object(s)`.replace("  ", " "),
+    );
     return { requeueAfterMs: 1_000 };
   }
 

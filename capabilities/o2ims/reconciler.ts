@@ -48,7 +48,14 @@ export class RequestReconciler {
       await this.writeStatus(pr, {
         state: "failed",
         message: `ClusterTemplate ${pr.spec.templateName}/${pr.spec.templateVersion ?? "?"} not found`,
-        conditions: [{ type: "Validated", status: "False", reason: "TemplateNotFound", message: "the referenced ClusterTemplate does not exist" }],
+        conditions: [
+          {
+            type: "Validated",
+            status: "False",
+            reason: "TemplateNotFound",
+            message: "the referenced ClusterTemplate does not exist",
+          },
+        ],
       });
       return { requeueAfterMs: 30_000 };
     }
@@ -110,7 +117,9 @@ export class RequestReconciler {
       cluster: this.cache.clusters.get(params.clusterName, namespace),
       controlPlane: this.cache.controlPlanes.get(controlPlaneName(desired), namespace),
       machineDeployments: new Map(
-        desired.filter(o => o.kind === "MachineDeployment").map(o => [o.metadata.name, this.cache.machineDeployments.get(o.metadata.name, namespace)]),
+        desired
+          .filter(o => o.kind === "MachineDeployment")
+          .map(o => [o.metadata.name, this.cache.machineDeployments.get(o.metadata.name, namespace)]),
       ),
       byoHosts: [...hostIds].flatMap(id => this.cache.byoHosts.byIndex(HOST_LABELS, `${pinningLabel}=${id}`)),
       timeouts: { ...DEFAULT_TIMEOUTS, ...(template.spec.timeouts ?? {}) },
@@ -120,7 +129,10 @@ export class RequestReconciler {
     await this.writeStatus(pr, {
       state: computed.state,
       message: computed.message,
-      conditions: [{ type: "Validated", status: "True", reason: "Valid", message: "parameters and hosts are valid" }, ...computed.conditions],
+      conditions: [
+        { type: "Validated", status: "True", reason: "Valid", message: "parameters and hosts are valid" },
+        ...computed.conditions,
+      ],
       resourceSet: computed.clusterId
         ? { oCloudNodeClusterId: computed.clusterId, oCloudInfrastructureResourceIds: computed.hostIds }
         : undefined,
@@ -141,7 +153,10 @@ export class RequestReconciler {
     const wanted = new Set(desired.filter(o => o.kind === "MachineDeployment").map(o => o.metadata.name));
     const uid = pr.metadata.uid;
     const obsolete = this.cache.machineDeployments.list(
-      md => md.metadata.namespace === pr.metadata.namespace && md.metadata.labels?.[REQUEST_UID_LABEL] === uid && !wanted.has(md.metadata.name),
+      md =>
+        md.metadata.namespace === pr.metadata.namespace &&
+        md.metadata.labels?.[REQUEST_UID_LABEL] === uid &&
+        !wanted.has(md.metadata.name),
     );
     for (const md of obsolete) {
       await this.client.delete(R.MachineDeployment, md.metadata.name, md.metadata.namespace);
@@ -154,9 +169,13 @@ export class RequestReconciler {
   private async pruneAll(pr: PRObject, desired: KubeObject[]): Promise<void> {
     const wanted = new Set(desired.map(o => `${o.kind}/${o.metadata.name}`));
     for (const res of GENERATED_KINDS) {
-      const live = await this.client.list(res, { namespace: pr.metadata.namespace, labelSelector: `${REQUEST_UID_LABEL}=${pr.metadata.uid}` });
+      const live = await this.client.list(res, {
+        namespace: pr.metadata.namespace,
+        labelSelector: `${REQUEST_UID_LABEL}=${pr.metadata.uid}`,
+      });
       for (const obj of live) {
-        if (!wanted.has(`${res.kind}/${obj.metadata.name}`)) await this.client.delete(res, obj.metadata.name, obj.metadata.namespace);
+        if (!wanted.has(`${res.kind}/${obj.metadata.name}`))
+          await this.client.delete(res, obj.metadata.name, obj.metadata.namespace);
       }
     }
   }
@@ -164,12 +183,21 @@ export class RequestReconciler {
   /** Writes status only when it says something new, and records an Event when the state changes. */
   async writeStatus(
     pr: PRObject,
-    next: { state: ProvisioningState; message: string; conditions: ConditionInput[]; resourceSet?: ProvisioningRequestStatus["provisionedResourceSet"] },
+    next: {
+      state: ProvisioningState;
+      message: string;
+      conditions: ConditionInput[];
+      resourceSet?: ProvisioningRequestStatus["provisionedResourceSet"];
+    },
   ): Promise<void> {
     const now = new Date().toISOString();
     const prev = pr.status ?? {};
     const gen = pr.metadata.generation;
-    const conditions = mergeConditions(prev.conditions as Condition[] | undefined, next.conditions.map(c => ({ ...c, observedGeneration: gen })), now);
+    const conditions = mergeConditions(
+      prev.conditions as Condition[] | undefined,
+      next.conditions.map(c => ({ ...c, observedGeneration: gen })),
+      now,
+    );
     const prevState = prev.provisioningStatus?.provisioningState;
     const changed = prevState !== next.state || prev.provisioningStatus?.provisioningMessage !== next.message;
     const status: ProvisioningRequestStatus = {
@@ -189,7 +217,13 @@ export class RequestReconciler {
       sameConditions(prev.conditions as Condition[] | undefined, conditions);
     if (same) return;
     try {
-      const updated = await this.client.mergePatch<PRObject>(R.ProvisioningRequest, pr.metadata.name, pr.metadata.namespace, { status }, "status");
+      const updated = await this.client.mergePatch<PRObject>(
+        R.ProvisioningRequest,
+        pr.metadata.name,
+        pr.metadata.namespace,
+        { status },
+        "status",
+      );
       pr.status = updated.status;
     } catch (e) {
       if (isNotFound(e)) return;
@@ -197,7 +231,9 @@ export class RequestReconciler {
     }
     if (prevState !== next.state) {
       const warning = next.state === "failed";
-      await recordEvent(this.client, pr, warning ? "Warning" : "Normal", stateReason(next.state), next.message, COMPONENT).catch(() => undefined);
+      await recordEvent(this.client, pr, warning ? "Warning" : "Normal", stateReason(next.state), next.message, COMPONENT).catch(
+        () => undefined,
+      );
     }
   }
 }
@@ -215,5 +251,7 @@ function sameResourceSet(a: ResourceSet, b: ResourceSet): boolean {
 const controlPlaneName = (desired: KubeObject[]) => desired.find(o => o.kind === "KubeadmControlPlane")!.metadata.name;
 
 function stateReason(state: ProvisioningState): string {
-  return { pending: "Pending", progressing: "Progressing", fulfilled: "Fulfilled", failed: "Failed", deleting: "Deleting" }[state];
+  return { pending: "Pending", progressing: "Progressing", fulfilled: "Fulfilled", failed: "Failed", deleting: "Deleting" }[
+    state
+  ];
 }

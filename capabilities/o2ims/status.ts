@@ -11,7 +11,11 @@ export const CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name";
 export const BYOMACHINE_LABEL = "byoh.infrastructure.cluster.x-k8s.io/byomachine-name";
 const BOOTSTRAP_CONDITION = "K8sNodeBootstrapSucceeded";
 /** ByoHost bootstrap reasons with severity Error (byoh-capi-notes §1.3): the host cannot join. */
-const HOST_FAILURE_REASONS = new Set(["CloudInitExecutionFailed", "CleanK8sDirectoriesFailed", "K8sComponentsInstallationFailed"]);
+const HOST_FAILURE_REASONS = new Set([
+  "CloudInitExecutionFailed",
+  "CleanK8sDirectoriesFailed",
+  "K8sComponentsInstallationFailed",
+]);
 
 export type Stage =
   | "Creating"
@@ -213,9 +217,24 @@ export function computeStatus(o: ObservedCluster): ComputedStatus {
       failed.length ? "HostBootstrapFailed" : attachedCount === hosts.length ? "AllHostsAttached" : "WaitingForHosts",
       `${attachedCount}/${hosts.length} pinned hosts attached`,
     ),
-    cond("ControlPlaneReady", cpDone, cpDone ? "ControlPlaneReady" : "ControlPlaneNotReady", `${Math.min(cpReady, cpWanted)}/${cpWanted} control-plane nodes ready`),
-    cond("WorkersReady", workersDone, workersDone ? "WorkersReady" : "WorkersNotReady", `${workersReady}/${mds.length} workers ready`),
-    { type: "Progressing", status: stage === "Ready" ? "False" : "True", reason: stage, message: stage === "Ready" ? "provisioning complete" : message },
+    cond(
+      "ControlPlaneReady",
+      cpDone,
+      cpDone ? "ControlPlaneReady" : "ControlPlaneNotReady",
+      `${Math.min(cpReady, cpWanted)}/${cpWanted} control-plane nodes ready`,
+    ),
+    cond(
+      "WorkersReady",
+      workersDone,
+      workersDone ? "WorkersReady" : "WorkersNotReady",
+      `${workersReady}/${mds.length} workers ready`,
+    ),
+    {
+      type: "Progressing",
+      status: stage === "Ready" ? "False" : "True",
+      reason: stage,
+      message: stage === "Ready" ? "provisioning complete" : message,
+    },
     cond("Ready", state === "fulfilled", readyReason, message),
   ];
   const timeoutInMs = limit !== undefined && !timedOut ? limit * 1000 - elapsedMs : undefined;

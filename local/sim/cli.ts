@@ -38,7 +38,13 @@ export function parseArgs(argv: string[]): { flags: Record<string, string>; faul
   return { flags, faults };
 }
 
-const ids = (s: string | undefined) => (s ? s.split(",").map(x => x.trim()).filter(Boolean) : []);
+const ids = (s: string | undefined) =>
+  s
+    ? s
+        .split(",")
+        .map(x => x.trim())
+        .filter(Boolean)
+    : [];
 
 async function main(): Promise<void> {
   const { flags, faults } = parseArgs(process.argv.slice(2));
@@ -47,14 +53,34 @@ async function main(): Promise<void> {
   const namespace = flags.namespace ?? "default";
   const hosts = Number(flags.hosts ?? "5");
   if (hosts > 0) {
-    const registered = await registerFleet(client, hosts, { prefix: flags.prefix ?? "host-", namespace, idOffset: Number(flags["id-offset"] ?? "0") });
-    console.error(`registered ${registered.length} hosts: ${registered[0].metadata.name} … ${registered[registered.length - 1].metadata.name}`);
+    const registered = await registerFleet(client, hosts, {
+      prefix: flags.prefix ?? "host-",
+      namespace,
+      idOffset: Number(flags["id-offset"] ?? "0"),
+    });
+    console.error(
+      `registered ${registered.length} hosts: ${registered[0].metadata.name} … ${registered[registered.length - 1].metadata.name}`,
+    );
   }
-  const sim = new Simulator(client, { faults, stepDelayMs: Number(flags["step-delay-ms"] ?? "0"), normalEvents: true, log: m => console.error(m) });
+  const sim = new Simulator(client, {
+    faults,
+    stepDelayMs: Number(flags["step-delay-ms"] ?? "0"),
+    normalEvents: true,
+    log: m => console.error(m),
+  });
   await sim.start();
   console.error(`simulator running (faults: ${JSON.stringify(faults)}); Ctrl-C to stop`);
   if (flags.cluster) {
-    await createAll(client, pinnedCluster({ name: flags.cluster, namespace, version: flags.version, controlPlaneHostIds: ids(flags.cp ?? "1"), workerHostIds: ids(flags.workers) }));
+    await createAll(
+      client,
+      pinnedCluster({
+        name: flags.cluster,
+        namespace,
+        version: flags.version,
+        controlPlaneHostIds: ids(flags.cp ?? "1"),
+        workerHostIds: ids(flags.workers),
+      }),
+    );
     console.error(`created cluster ${namespace}/${flags.cluster}`);
   }
   const stop = () => {

@@ -30,7 +30,8 @@ export function falseCondition(type: string, reason: string, severity: Severity 
 }
 
 export const findCondition = (conditions: CapiCondition[] | undefined, type: string) => conditions?.find(c => c.type === type);
-export const isTrue = (conditions: CapiCondition[] | undefined, type: string) => findCondition(conditions, type)?.status === "True";
+export const isTrue = (conditions: CapiCondition[] | undefined, type: string) =>
+  findCondition(conditions, type)?.status === "True";
 
 const order = (a: { type: string }, b: { type: string }) =>
   a.type === "Ready" ? -1 : b.type === "Ready" ? 1 : a.type.localeCompare(b.type);

@@ -23,7 +23,15 @@ export type HostFault = "bootstrap-failure" | { slowMs: number };
 /** Faults by ByoHost name (= host name). */
 export type Faults = Record<string, HostFault>;
 
-export type Kind = "Cluster" | "ByoCluster" | "KubeadmControlPlane" | "MachineDeployment" | "MachineSet" | "Machine" | "ByoMachine" | "ByoHost";
+export type Kind =
+  | "Cluster"
+  | "ByoCluster"
+  | "KubeadmControlPlane"
+  | "MachineDeployment"
+  | "MachineSet"
+  | "Machine"
+  | "ByoMachine"
+  | "ByoHost";
 
 export type Result = { requeueAfterMs?: number } | void;
 

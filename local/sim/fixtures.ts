@@ -41,7 +41,11 @@ export function pinnedCluster(s: PinnedClusterSpec): KubeObject[] {
       kind: "Cluster",
       metadata: meta(s.name),
       spec: {
-        clusterNetwork: { pods: { cidrBlocks: ["192.168.0.0/16"] }, services: { cidrBlocks: ["10.128.0.0/12"] }, serviceDomain: "cluster.local" },
+        clusterNetwork: {
+          pods: { cidrBlocks: ["192.168.0.0/16"] },
+          services: { cidrBlocks: ["10.128.0.0/12"] },
+          serviceDomain: "cluster.local",
+        },
         controlPlaneRef: { apiVersion: CONTROLPLANE, kind: "KubeadmControlPlane", name: cp, namespace: ns },
         infrastructureRef: { apiVersion: INFRA, kind: "ByoCluster", name: s.name, namespace: ns },
       },
@@ -109,7 +113,9 @@ export function pinnedCluster(s: PinnedClusterSpec): KubeObject[] {
             spec: {
               clusterName: s.name,
               version,
-              bootstrap: { configRef: { apiVersion: BOOTSTRAP, kind: "KubeadmConfigTemplate", name: workersTemplate, namespace: ns } },
+              bootstrap: {
+                configRef: { apiVersion: BOOTSTRAP, kind: "KubeadmConfigTemplate", name: workersTemplate, namespace: ns },
+              },
               infrastructureRef: { apiVersion: INFRA, kind: "ByoMachineTemplate", name: md, namespace: ns },
             },
           },

@@ -48,12 +48,22 @@ export async function registerHost(client: KubeClient, reg: HostRegistration): P
   const status: NonNullable<ByoHost["status"]> = {
     hostinfo: { osname: "linux", osimage: "Ubuntu 22.04.4 LTS", architecture: "amd64" },
     network: [
-      { networkInterfaceName: "eth0", ipAddrs: [`${reg.ip ?? ipFor(reg.name)}/24`], macAddr: macFor(reg.name), isDefault: true, connected: true },
+      {
+        networkInterfaceName: "eth0",
+        ipAddrs: [`${reg.ip ?? ipFor(reg.name)}/24`],
+        macAddr: macFor(reg.name),
+        isDefault: true,
+        connected: true,
+      },
     ],
   };
   // A fresh agent on a host without a machineRef reports that it waits for one; an attached host keeps its state.
   if (!host.status?.machineRef) {
-    status.conditions = setConditions(host.status?.conditions, [falseCondition(CONDITION.k8sNodeBootstrapSucceeded, REASON.waitingForMachineRef)], nowTime());
+    status.conditions = setConditions(
+      host.status?.conditions,
+      [falseCondition(CONDITION.k8sNodeBootstrapSucceeded, REASON.waitingForMachineRef)],
+      nowTime(),
+    );
   }
   return api.patch<ByoHost>(R.ByoHost, host, { status }, "status");
 }
@@ -70,7 +80,11 @@ export async function registerFleet(client: KubeClient, n: number, opts: FleetOp
   const worker = async () => {
     for (let i = next++; i < n; i = next++) {
       const id = String(offset + i + 1);
-      out[i] = await registerHost(client, { name: `${prefix}${id}`, namespace: opts.namespace, labels: { ...(opts.labels ?? {}), "host-id": id } });
+      out[i] = await registerHost(client, {
+        name: `${prefix}${id}`,
+        namespace: opts.namespace,
+        labels: { ...(opts.labels ?? {}), "host-id": id },
+      });
     }
   };
   await Promise.all(Array.from({ length: Math.min(n, opts.concurrency ?? 16) }, worker));

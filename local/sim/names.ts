@@ -67,7 +67,12 @@ export function lowestVersion(versions: (string | undefined)[]): string | undefi
 }
 
 /** Resolves an int-or-percent (maxSurge/maxUnavailable) against a replica count; percentages round as CAPI does. */
-export function resolveIntOrPercent(value: number | string | undefined, total: number, roundUp: boolean, fallback: number): number {
+export function resolveIntOrPercent(
+  value: number | string | undefined,
+  total: number,
+  roundUp: boolean,
+  fallback: number,
+): number {
   if (value === undefined || value === null) return fallback;
   if (typeof value === "number") return Math.max(0, Math.floor(value));
   const m = /^(\d+)%$/.exec(value.trim());

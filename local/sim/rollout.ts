@@ -69,7 +69,10 @@ export function planRollout(desired: number, strategy: Strategy, newSet: SetStat
       cleanupBudget -= cut;
     }
   }
-  let scaleDown = Math.max(0, available(newSet) + oldSets.reduce((n, s) => n + Math.min(next.get(s.name)!, s.running), 0) - minAvailable);
+  let scaleDown = Math.max(
+    0,
+    available(newSet) + oldSets.reduce((n, s) => n + Math.min(next.get(s.name)!, s.running), 0) - minAvailable,
+  );
   for (const s of oldSets) {
     if (scaleDown <= 0) break;
     const cur = next.get(s.name)!;

@@ -34,9 +34,11 @@ async function until(what: string, check: () => Promise<string | true>, timeoutM
 
 async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (i < items.length) await fn(items[i++]);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (i < items.length) await fn(items[i++]);
+    }),
+  );
 }
 
 /** Counts a client's requests by method, resource and subresource (`PATCH machines/*\/status`). */
@@ -79,7 +81,8 @@ async function main(): Promise<void> {
   const simClient = await KubeClient.create({ file: flags.kubeconfig, fieldManager: FIELD_MANAGER });
   const calls = flags.count ? countCalls(simClient) : undefined;
   const report = () => {
-    for (const [k, n] of [...(calls ?? [])].sort((a, b) => b[1] - a[1])) console.error(`    ${(n / clusters).toFixed(1).padStart(6)} per cluster  ${k}`);
+    for (const [k, n] of [...(calls ?? [])].sort((a, b) => b[1] - a[1]))
+      console.error(`    ${(n / clusters).toFixed(1).padStart(6)} per cluster  ${k}`);
     calls?.clear();
   };
   const sim = new Simulator(simClient, {
@@ -103,7 +106,9 @@ async function main(): Promise<void> {
     const mds = await client.list<MachineDeployment>(R.MachineDeployment, { namespace });
     const readyC = cs.filter(c => c.status?.controlPlaneReady).length;
     const readyMd = mds.filter(m => m.status?.readyReplicas === 1).length;
-    return readyC === clusters && readyMd === clusters * workers ? true : `${readyC}/${clusters} control planes, ${readyMd}/${clusters * workers} workers`;
+    return readyC === clusters && readyMd === clusters * workers
+      ? true
+      : `${readyC}/${clusters} control planes, ${readyMd}/${clusters * workers} workers`;
   });
   lap("all clusters ready");
   report();
@@ -113,7 +118,9 @@ async function main(): Promise<void> {
   });
   await until("teardown", async () => {
     const cs = await client.list<KubeObject>(R.Cluster, { namespace });
-    const busy = (await client.list<ByoHost>(R.ByoHost, { namespace })).filter(h => h.metadata.labels?.[LABEL.clusterName]).length;
+    const busy = (await client.list<ByoHost>(R.ByoHost, { namespace })).filter(
+      h => h.metadata.labels?.[LABEL.clusterName],
+    ).length;
     return cs.length === 0 && busy === 0 ? true : `${cs.length} clusters, ${busy} hosts attached`;
   });
   lap("all clusters deleted, hosts free");

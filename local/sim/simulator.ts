@@ -15,7 +15,20 @@ import { SimApi } from "./api";
 import { Caches, Faults, HostFault, IDX, Kind, Result, SimContext } from "./context";
 import { Expectations } from "./expectations";
 import { HostPool } from "./host-pool";
-import { ByoHost, ByoMachine, Cluster, controllerOf, FIELD_MANAGER, isDeleting, keyOfObj, LABEL, Machine, MachineDeployment, MachineSet, nsName } from "./model";
+import {
+  ByoHost,
+  ByoMachine,
+  Cluster,
+  controllerOf,
+  FIELD_MANAGER,
+  isDeleting,
+  keyOfObj,
+  LABEL,
+  Machine,
+  MachineDeployment,
+  MachineSet,
+  nsName,
+} from "./model";
 import { nowTime } from "./conditions";
 import { matchesSelector } from "./selector";
 import { Store } from "./store";
@@ -92,13 +105,18 @@ export class Simulator {
       machineDeployments: new Store<MachineDeployment>(client, R.MachineDeployment).addIndex(IDX.cluster, md => [
         nsName(md.metadata.namespace, md.spec?.clusterName ?? ""),
       ]),
-      machineSets: new Store<MachineSet>(client, R.MachineSet).addIndex(IDX.owner, ownerUid).addIndex(IDX.cluster, byClusterLabel),
+      machineSets: new Store<MachineSet>(client, R.MachineSet)
+        .addIndex(IDX.owner, ownerUid)
+        .addIndex(IDX.cluster, byClusterLabel),
       machines: new Store<Machine>(client, R.Machine).addIndex(IDX.owner, ownerUid).addIndex(IDX.cluster, byClusterLabel),
       byoMachines: new Store<ByoMachine>(client, R.ByoMachine).addIndex(IDX.cluster, byClusterLabel),
       byoHosts: new Store<ByoHost>(client, R.ByoHost)
         .addIndex(IDX.attached, h => {
           const ref = h.status?.machineRef;
-          return [h.metadata.labels?.[LABEL.byoMachineName], ref?.name ? `${ref.namespace ?? h.metadata.namespace}.${ref.name}` : undefined];
+          return [
+            h.metadata.labels?.[LABEL.byoMachineName],
+            ref?.name ? `${ref.namespace ?? h.metadata.namespace}.${ref.name}` : undefined,
+          ];
         })
         .addIndex(IDX.name, h => [h.metadata.name]),
       byoMachineTemplates: new Store(client, R.ByoMachineTemplate),
@@ -127,7 +145,9 @@ export class Simulator {
       now: () => nowTime(),
       event: (obj, type, reason, message, component) => {
         if (type === "Normal" && !opts.normalEvents) return;
-        recordEvent(client, obj, type, reason, message, component).catch(e => log(`event ${reason} on ${obj.metadata.name}: ${String(e)}`));
+        recordEvent(client, obj, type, reason, message, component).catch(e =>
+          log(`event ${reason} on ${obj.metadata.name}: ${String(e)}`),
+        );
       },
       log,
     };
@@ -197,7 +217,10 @@ export class Simulator {
     const soon = (kind: Kind, key: string | undefined) => key && this.enqueue(kind, key, this.coalesceMs);
     // An owner's own status writes come back as events too; only spec and deletion changes need it at once.
     const own = (kind: Kind, o: KubeObject, old: KubeObject | undefined) => {
-      const urgent = !old || old.metadata.generation !== o.metadata.generation || !old.metadata.deletionTimestamp !== !o.metadata.deletionTimestamp;
+      const urgent =
+        !old ||
+        old.metadata.generation !== o.metadata.generation ||
+        !old.metadata.deletionTimestamp !== !o.metadata.deletionTimestamp;
       (urgent ? now : soon)(kind, keyOfObj(o));
     };
     const observe = (prefix: string) => (phase: WatchPhase, o: KubeObject) =>
@@ -281,7 +304,8 @@ export class Simulator {
       }
       const free = this.ctx.hosts.update(h, p !== "DELETED");
       if (free) {
-        for (const [bmKey, selector] of this.ctx.waitingForHost) if (matchesSelector(selector, h.metadata.labels)) now("ByoMachine", bmKey);
+        for (const [bmKey, selector] of this.ctx.waitingForHost)
+          if (matchesSelector(selector, h.metadata.labels)) now("ByoMachine", bmKey);
       }
     });
     // Templates arriving late: the owners waiting for them retry on a timer (machine.ts), nothing to map here.
@@ -300,4 +324,3 @@ function clusterLabelKey(o: KubeObject): string | undefined {
 }
 
 const byClusterLabel = (o: KubeObject) => [clusterLabelKey(o)];
-

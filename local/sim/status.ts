@@ -88,8 +88,17 @@ export function clusterStatus(cluster: Cluster, { byoCluster, kcp, now }: Cluste
   );
   const initCond = initialized
     ? trueCondition(CONDITION.controlPlaneInitialized)
-    : falseCondition(CONDITION.controlPlaneInitialized, "WaitingForControlPlaneProviderInitialized", "Info", "Waiting for control plane provider to indicate the control plane has been initialized");
-  const conditions = setConditions(prev.conditions, [infraCond, cpCond, initCond, summary(CONDITION.ready, [infraCond, cpCond])], now);
+    : falseCondition(
+        CONDITION.controlPlaneInitialized,
+        "WaitingForControlPlaneProviderInitialized",
+        "Info",
+        "Waiting for control plane provider to indicate the control plane has been initialized",
+      );
+  const conditions = setConditions(
+    prev.conditions,
+    [infraCond, cpCond, initCond, summary(CONDITION.ready, [infraCond, cpCond])],
+    now,
+  );
   const endpointSet = !!cluster.spec?.controlPlaneEndpoint?.host;
   let phase: string;
   if (isDeleting(cluster)) phase = "Deleting";
@@ -108,7 +117,12 @@ export function clusterStatus(cluster: Cluster, { byoCluster, kcp, now }: Cluste
 // ---------------------------------------------------------------------------------------------------------
 // KubeadmControlPlane
 
-export function kcpStatus(kcp: KubeadmControlPlane, machines: Machine[], clusterName: string, now: string): NonNullable<KubeadmControlPlane["status"]> {
+export function kcpStatus(
+  kcp: KubeadmControlPlane,
+  machines: Machine[],
+  clusterName: string,
+  now: string,
+): NonNullable<KubeadmControlPlane["status"]> {
   const prev = kcp.status ?? {};
   const desired = kcp.spec?.replicas ?? 1;
   const version = kcp.spec?.version;
@@ -129,17 +143,36 @@ export function kcpStatus(kcp: KubeadmControlPlane, machines: Machine[], cluster
   const specUpToDate =
     outdated === 0
       ? trueCondition(CONDITION.machinesSpecUpToDate)
-      : falseCondition(CONDITION.machinesSpecUpToDate, "RollingUpdateInProgress", "Warning", `Rolling ${current.length} replicas with outdated spec (${upToDate.length} replicas up to date)`);
+      : falseCondition(
+          CONDITION.machinesSpecUpToDate,
+          "RollingUpdateInProgress",
+          "Warning",
+          `Rolling ${current.length} replicas with outdated spec (${upToDate.length} replicas up to date)`,
+        );
   const resized =
     current.length === desired
       ? trueCondition(CONDITION.resized)
       : current.length < desired
-        ? falseCondition(CONDITION.resized, "ScalingUp", "Warning", `Scaling up control plane to ${desired} replicas (actual ${current.length})`)
-        : falseCondition(CONDITION.resized, "ScalingDown", "Warning", `Scaling down control plane to ${desired} replicas (actual ${current.length})`);
+        ? falseCondition(
+            CONDITION.resized,
+            "ScalingUp",
+            "Warning",
+            `Scaling up control plane to ${desired} replicas (actual ${current.length})`,
+          )
+        : falseCondition(
+            CONDITION.resized,
+            "ScalingDown",
+            "Warning",
+            `Scaling down control plane to ${desired} replicas (actual ${current.length})`,
+          );
   const created = machines.length > 0 ? trueCondition(CONDITION.machinesCreated) : undefined;
   const mReady = machinesReady(machines);
   const parts = [created, specUpToDate, resized, mReady, available];
-  const conditions = setConditions(prev.conditions, [...parts.filter((c): c is WantedCondition => !!c), summary(CONDITION.ready, parts)], now);
+  const conditions = setConditions(
+    prev.conditions,
+    [...parts.filter((c): c is WantedCondition => !!c), summary(CONDITION.ready, parts)],
+    now,
+  );
   return {
     selector: `${LABEL.clusterName}=${clusterName},${LABEL.controlPlane}`,
     replicas,
@@ -157,17 +190,31 @@ export function kcpStatus(kcp: KubeadmControlPlane, machines: Machine[], cluster
 // ---------------------------------------------------------------------------------------------------------
 // MachineSet
 
-export function machineSetStatus(ms: MachineSet, machines: Machine[], selector: string, now: string): NonNullable<MachineSet["status"]> {
+export function machineSetStatus(
+  ms: MachineSet,
+  machines: Machine[],
+  selector: string,
+  now: string,
+): NonNullable<MachineSet["status"]> {
   const desired = ms.spec?.replicas ?? 1;
   const current = live(machines);
   const ready = current.filter(isRunning).length;
   const resized =
     current.length === desired
       ? trueCondition(CONDITION.resized)
-      : falseCondition(CONDITION.resized, current.length < desired ? "ScalingUp" : "ScalingDown", "Warning", `Scaling to ${desired} replicas (actual ${current.length})`);
+      : falseCondition(
+          CONDITION.resized,
+          current.length < desired ? "ScalingUp" : "ScalingDown",
+          "Warning",
+          `Scaling to ${desired} replicas (actual ${current.length})`,
+        );
   const mReady = desired === 0 && machines.length === 0 ? trueCondition(CONDITION.machinesReady) : machinesReady(machines);
   const created = trueCondition(CONDITION.machinesCreated);
-  const conditions = setConditions(ms.status?.conditions, [created, mReady, resized, summary(CONDITION.ready, [created, mReady, resized])], now);
+  const conditions = setConditions(
+    ms.status?.conditions,
+    [created, mReady, resized, summary(CONDITION.ready, [created, mReady, resized])],
+    now,
+  );
   return {
     selector,
     replicas: machines.length,
@@ -203,14 +250,23 @@ export function machineDeploymentStatus(md: MachineDeployment, inp: DeploymentIn
   const available =
     ready >= minAvailable
       ? trueCondition(CONDITION.available)
-      : falseCondition(CONDITION.available, "WaitingForAvailableMachines", "Warning", `Minimum availability requires ${minAvailable} replicas, current ${ready} available`);
+      : falseCondition(
+          CONDITION.available,
+          "WaitingForAvailableMachines",
+          "Warning",
+          `Minimum availability requires ${minAvailable} replicas, current ${ready} available`,
+        );
   // Mirrors the new MachineSet's Ready condition as its controller is about to write it (computed from the same
   // machines), rather than as last written: one MD status write per change instead of one before and one after.
   const newSetReady = inp.newMachineSet
     ? findCondition(machineSetStatus(inp.newMachineSet, inp.newMachines, "", inp.now).conditions, CONDITION.ready)
     : undefined;
   const msReady = mirror(CONDITION.machineSetReady, newSetReady, falseCondition("", "WaitingForMachineSetFallback", "Info"));
-  const conditions = setConditions(md.status?.conditions, [available, msReady, summary(CONDITION.ready, [available, msReady])], inp.now);
+  const conditions = setConditions(
+    md.status?.conditions,
+    [available, msReady, summary(CONDITION.ready, [available, msReady])],
+    inp.now,
+  );
   let phase: string;
   if (failed) phase = "Failed";
   else if (replicas > desired) phase = "ScalingDown";
@@ -255,8 +311,14 @@ export function machineStatus(m: Machine, inp: MachineInputs): NonNullable<Machi
     findCondition(inp.byoMachine?.status?.conditions, CONDITION.ready),
     infraReady ? trueCondition("") : falseCondition("", "WaitingForInfrastructureFallback", "Info"),
   );
-  const nodeCond = hasNode ? trueCondition(CONDITION.nodeHealthy) : falseCondition(CONDITION.nodeHealthy, "WaitingForNodeRef", "Info");
-  const conditions = setConditions(prev.conditions, [bootCond, infraCond, nodeCond, summary(CONDITION.ready, [bootCond, infraCond, nodeCond])], inp.now);
+  const nodeCond = hasNode
+    ? trueCondition(CONDITION.nodeHealthy)
+    : falseCondition(CONDITION.nodeHealthy, "WaitingForNodeRef", "Info");
+  const conditions = setConditions(
+    prev.conditions,
+    [bootCond, infraCond, nodeCond, summary(CONDITION.ready, [bootCond, infraCond, nodeCond])],
+    inp.now,
+  );
 
   let phase: string;
   if (isDeleting(m)) phase = "Deleting";
@@ -276,7 +338,11 @@ export function machineStatus(m: Machine, inp: MachineInputs): NonNullable<Machi
   if (hasNode && hostName) {
     out.nodeRef = { apiVersion: "v1", kind: "Node", name: hostName };
     const ip = defaultIp(inp.host);
-    if (ip) out.addresses = [{ type: "InternalIP", address: ip }, { type: "Hostname", address: hostName }];
+    if (ip)
+      out.addresses = [
+        { type: "InternalIP", address: ip },
+        { type: "Hostname", address: hostName },
+      ];
     out.nodeInfo = nodeInfo(hostName, m.spec?.version ?? "", inp.byoMachine?.status?.hostinfo ?? inp.host?.status?.hostinfo);
   } else if (prev.nodeRef && isDeleting(m)) {
     out.nodeRef = prev.nodeRef;
@@ -313,7 +379,13 @@ export function byoClusterStatus(bc: ByoCluster, now: string): NonNullable<ByoCl
 }
 
 /** ByoMachine status: BYOHostReady plus BYOH's Ready summary of it. */
-export function byoMachineStatus(bm: ByoMachine, hostReady: WantedCondition, ready: boolean, hostinfo: HostInfo | undefined, now: string): NonNullable<ByoMachine["status"]> {
+export function byoMachineStatus(
+  bm: ByoMachine,
+  hostReady: WantedCondition,
+  ready: boolean,
+  hostinfo: HostInfo | undefined,
+  now: string,
+): NonNullable<ByoMachine["status"]> {
   const cond = { ...hostReady, type: CONDITION.byoHostReady };
   const out: NonNullable<ByoMachine["status"]> = {
     ready,

@@ -17,7 +17,6 @@ import { userKubeconfig } from "../../local/plane/users";
 import { startWebhookServer } from "../../local/plane/webhook";
 import { waitFor } from "../../local/plane/wait";
 
-
 // Starting planes takes seconds; the integration project's testTimeout in jest.config.js is not honoured per project.
 jest.setTimeout(120_000);
 

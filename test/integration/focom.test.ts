@@ -25,7 +25,10 @@ jest.setTimeout(300_000);
 const ROOT = path.resolve(__dirname, "../..");
 const RELEASE_SECONDS = 5;
 type FPR = KubeObject & { spec: FocomProvisioningRequestSpec; status?: FocomProvisioningRequestStatus };
-type PR = KubeObject & { spec: { templateParameters: { hosts: { workers?: unknown[] } } }; status?: { observedGeneration?: number; provisioningStatus?: { provisioningState?: string } } };
+type PR = KubeObject & {
+  spec: { templateParameters: { hosts: { workers?: unknown[] } } };
+  status?: { observedGeneration?: number; provisioningStatus?: { provisioningState?: string } };
+};
 
 let ocloudPlane: Plane;
 let smoPlane: Plane;
@@ -57,7 +60,9 @@ async function waitPhase(client: KubeClient, name: string, ns: string, phase: st
 
 const condition = (fpr: FPR, type: string) => fpr.status?.conditions?.find(c => c.type === type);
 const eventReasons = async (client: KubeClient, ns: string, name: string) =>
-  (await client.list(R.Event, { namespace: ns, fieldSelector: `involvedObject.name=${name}` })).map(e => (e as unknown as { reason: string }).reason);
+  (await client.list(R.Event, { namespace: ns, fieldSelector: `involvedObject.name=${name}` })).map(
+    e => (e as unknown as { reason: string }).reason,
+  );
 
 /** A loopback port nothing listens on (taken from the OS, then released). */
 function closedPort(): Promise<number> {
@@ -86,10 +91,14 @@ beforeAll(async () => {
   [edge, smo] = await Promise.all([ocloudPlane.client("focom-it"), smoPlane.client("focom-it")]);
 
   // The O-Cloud: its template, the namespace seed 002's requests land in, hosts for every test, the simulator.
-  await edge.apply(R.ClusterTemplate, load(fs.readFileSync(path.join(ROOT, "templates/byoh-workload-cluster.yaml"), "utf8")) as KubeObject);
+  await edge.apply(
+    R.ClusterTemplate,
+    load(fs.readFileSync(path.join(ROOT, "templates/byoh-workload-cluster.yaml"), "utf8")) as KubeObject,
+  );
   await edge.apply(R.Namespace, { metadata: { name: "o2ims" } });
   for (const id of [3, 4]) await registerHost(edge, { name: `target-${id}`, labels: { "host-id": String(id) } });
-  for (const id of [51, 52, 53, 61]) await registerHost(edge, { name: `edge-${id}`, labels: { "host-id": String(id) }, ip: `172.16.4.${id}` });
+  for (const id of [51, 52, 53, 61])
+    await registerHost(edge, { name: `edge-${id}`, labels: { "host-id": String(id) }, ip: `172.16.4.${id}` });
   sim = new Simulator(await ocloudPlane.client("capi-simulator"), { stepDelayMs: 50 });
   await sim.start();
 
@@ -111,7 +120,10 @@ afterAll(async () => {
 
 describe("single cluster (seed 000): request and ProvisioningRequest in one plane", () => {
   it("denies a bad request at admission, naming every field, and creates nothing", async () => {
-    await applyAll(edge, example("seed-000-focom-request.yaml").filter(o => o.kind !== "FocomProvisioningRequest"));
+    await applyAll(
+      edge,
+      example("seed-000-focom-request.yaml").filter(o => o.kind !== "FocomProvisioningRequest"),
+    );
     const bad: FPR = {
       apiVersion: "focom.nephio.org/v1alpha1",
       kind: "FocomProvisioningRequest",
@@ -119,20 +131,35 @@ describe("single cluster (seed 000): request and ProvisioningRequest in one plan
       spec: {
         oCloudId: "nowhere",
         templateName: "byoh-workload-cluster",
-        templateParameters: { clusterName: "bad", hosts: { masters: [{ hostId: 3, hostName: 7 }, { hostId: 4, hostName: "target-4" }] } },
+        templateParameters: {
+          clusterName: "bad",
+          hosts: {
+            masters: [
+              { hostId: 3, hostName: 7 },
+              { hostId: 4, hostName: "target-4" },
+            ],
+          },
+        },
       },
     };
     const e = await denial(edge.create(R.FocomProvisioningRequest, bad));
     expect(e.message).toContain("denied the request");
-    expect(e.message).toContain('spec.oCloudId: no OCloud named "nowhere" in namespace default; known OClouds: management-cluster');
-    expect(e.message).toContain("spec.templateParameters.hosts.masters[0].hostName: hosts.masters[0].hostName must be of type string");
+    expect(e.message).toContain(
+      'spec.oCloudId: no OCloud named "nowhere" in namespace default; known OClouds: management-cluster',
+    );
+    expect(e.message).toContain(
+      "spec.templateParameters.hosts.masters[0].hostName: hosts.masters[0].hostName must be of type string",
+    );
     expect(e.message).toMatch(/spec\.templateParameters\.hosts\.masters: .*odd number/);
     expect(await getFPR(edge, "bad", "default")).toBeUndefined();
     expect(await edge.find(R.ProvisioningRequest, "bad-o2ims", "default")).toBeUndefined();
   });
 
   it("creates the ProvisioningRequest in the same plane and reaches Synced with the remote fulfilled", async () => {
-    await applyAll(edge, example("seed-000-focom-request.yaml").filter(o => o.kind === "FocomProvisioningRequest"));
+    await applyAll(
+      edge,
+      example("seed-000-focom-request.yaml").filter(o => o.kind === "FocomProvisioningRequest"),
+    );
     const fpr = await waitPhase(edge, "edge-cluster-request", "default", "Synced");
     expect(fpr.spec.templateVersion).toBe("v1"); // defaulted from the TemplateInfo
     expect(fpr.status?.remoteName).toBe("edge-cluster-request-o2ims");
@@ -157,8 +184,10 @@ describe("two planes (seed 002): SMO plane -> O-Cloud plane through an OCloud ku
     kubeconfigText = fs.readFileSync(ocloudPlane.kubeconfig, "utf8");
   });
 
-  const setKubeconfig = (text: string) => smo.mergePatch(R.Secret, "edge-cluster-kubeconfig", NS, { stringData: { kubeconfig: text } });
-  const breakKubeconfig = async () => setKubeconfig(kubeconfigText.replace(ocloudPlane.server, `https://127.0.0.1:${await closedPort()}`));
+  const setKubeconfig = (text: string) =>
+    smo.mergePatch(R.Secret, "edge-cluster-kubeconfig", NS, { stringData: { kubeconfig: text } });
+  const breakKubeconfig = async () =>
+    setKubeconfig(kubeconfigText.replace(ocloudPlane.server, `https://127.0.0.1:${await closedPort()}`));
   const waitReachable = (name: string, status: "True" | "False") =>
     waitFor(
       async () => {
@@ -174,7 +203,12 @@ describe("two planes (seed 002): SMO plane -> O-Cloud plane through an OCloud ku
     );
     await applyAll(smo, objects);
     const fpr = await waitPhase(smo, NAME, NS, "Synced");
-    expect(fpr.spec).toMatchObject({ oCloudId: "edge-ocloud", oCloudNamespace: NS, templateName: "byoh-workload-cluster", templateVersion: "v1" });
+    expect(fpr.spec).toMatchObject({
+      oCloudId: "edge-ocloud",
+      oCloudNamespace: NS,
+      templateName: "byoh-workload-cluster",
+      templateVersion: "v1",
+    });
     expect(fpr.spec).not.toHaveProperty("ocloudRef");
     expect(fpr.spec).not.toHaveProperty("parameters");
     expect(await smo.find(R.ProvisioningRequest, REMOTE, NS)).toBeUndefined(); // not on the SMO plane
@@ -190,11 +224,18 @@ describe("two planes (seed 002): SMO plane -> O-Cloud plane through an OCloud ku
     const fpr = (await getFPR(smo, NAME, NS))!;
     const params = fpr.spec.templateParameters as { hosts: { masters: unknown[]; workers: unknown[] } };
     const workers = [...params.hosts.workers, { hostId: "53", hostName: "edge-53", hostIp: "172.16.4.53" }];
-    await smo.mergePatch(R.FocomProvisioningRequest, NAME, NS, { spec: { templateParameters: { hosts: { ...params.hosts, workers } } } });
-    await waitFor(async () => (await edge.list(R.MachineDeployment, { namespace: NS, labelSelector: "cluster.x-k8s.io/cluster-name=edge-5g" })).length === 2, {
-      timeoutMs: 60_000,
-      message: "2 MachineDeployments for edge-5g on the O-Cloud",
+    await smo.mergePatch(R.FocomProvisioningRequest, NAME, NS, {
+      spec: { templateParameters: { hosts: { ...params.hosts, workers } } },
     });
+    await waitFor(
+      async () =>
+        (await edge.list(R.MachineDeployment, { namespace: NS, labelSelector: "cluster.x-k8s.io/cluster-name=edge-5g" }))
+          .length === 2,
+      {
+        timeoutMs: 60_000,
+        message: "2 MachineDeployments for edge-5g on the O-Cloud",
+      },
+    );
     const synced = await waitPhase(smo, NAME, NS, "Synced");
     expect(synced.metadata.generation).toBe(2);
     const pr = await edge.get<PR>(R.ProvisioningRequest, REMOTE, NS);
@@ -208,7 +249,14 @@ describe("two planes (seed 002): SMO plane -> O-Cloud plane through an OCloud ku
       apiVersion: "focom.nephio.org/v1alpha1",
       kind: "FocomProvisioningRequest",
       metadata: { name: "restart", namespace: NS },
-      spec: { oCloudId: "edge-ocloud", templateName: "byoh-workload-cluster", templateParameters: { clusterName: "restart", hosts: { masters: [{ hostId: 61, hostName: "edge-61", hostIp: "172.16.4.61" }] } } },
+      spec: {
+        oCloudId: "edge-ocloud",
+        templateName: "byoh-workload-cluster",
+        templateParameters: {
+          clusterName: "restart",
+          hosts: { masters: [{ hostId: 61, hostName: "edge-61", hostIp: "172.16.4.61" }] },
+        },
+      },
     };
     await smo.create(R.FocomProvisioningRequest, request);
     await waitFor(() => edge.find(R.Cluster, "restart", NS), { timeoutMs: 60_000, message: "Cluster restart on the O-Cloud" });
@@ -217,7 +265,12 @@ describe("two planes (seed 002): SMO plane -> O-Cloud plane through an OCloud ku
     await edgeModule.restart();
     const fpr = await waitPhase(smo, "restart", NS, "Synced");
     expect(fpr.status?.remoteState?.provisioningState).toBe("fulfilled");
-    expect(await edge.list(R.ProvisioningRequest, { namespace: NS, labelSelector: `focom.nephio.org/request-uid=${fpr.metadata.uid}` })).toHaveLength(1);
+    expect(
+      await edge.list(R.ProvisioningRequest, {
+        namespace: NS,
+        labelSelector: `focom.nephio.org/request-uid=${fpr.metadata.uid}`,
+      }),
+    ).toHaveLength(1);
   });
 
   it("reports an unreachable O-Cloud without changing the phase, and recovers once its kubeconfig is fixed", async () => {
@@ -236,7 +289,10 @@ describe("two planes (seed 002): SMO plane -> O-Cloud plane through an OCloud ku
   it("deletes across planes: the remote request and its cluster first, the FOCOM request last", async () => {
     const fpr = (await getFPR(smo, NAME, NS))!;
     await smo.delete(R.FocomProvisioningRequest, NAME, NS);
-    await waitFor(async () => (await getFPR(smo, NAME, NS)) === undefined, { timeoutMs: 90_000, message: `${NAME} gone from the SMO plane` });
+    await waitFor(async () => (await getFPR(smo, NAME, NS)) === undefined, {
+      timeoutMs: 90_000,
+      message: `${NAME} gone from the SMO plane`,
+    });
     expect(await edge.find(R.ProvisioningRequest, REMOTE, NS)).toBeUndefined();
     expect(await edge.find(R.Cluster, "edge-5g", NS)).toBeUndefined();
     expect(await eventReasons(smo, NS, NAME)).toContain("Deleting");
@@ -247,10 +303,18 @@ describe("two planes (seed 002): SMO plane -> O-Cloud plane through an OCloud ku
     await breakKubeconfig();
     await waitReachable("restart", "False");
     await smo.delete(R.FocomProvisioningRequest, "restart", NS);
-    await waitFor(async () => (await getFPR(smo, "restart", NS)) === undefined, { timeoutMs: 60_000, message: "restart released" });
-    const warnings = (await smo.list(R.Event, { namespace: NS, fieldSelector: "involvedObject.name=restart,reason=ReleasedUnconfirmed" })) as unknown as { type: string; message: string }[];
+    await waitFor(async () => (await getFPR(smo, "restart", NS)) === undefined, {
+      timeoutMs: 60_000,
+      message: "restart released",
+    });
+    const warnings = (await smo.list(R.Event, {
+      namespace: NS,
+      fieldSelector: "involvedObject.name=restart,reason=ReleasedUnconfirmed",
+    })) as unknown as { type: string; message: string }[];
     expect(warnings.map(w => w.type)).toEqual(["Warning"]);
-    expect(warnings[0].message).toContain(`released after ${RELEASE_SECONDS}s without confirming that ProvisioningRequest ${NS}/restart-o2ims was deleted`);
+    expect(warnings[0].message).toContain(
+      `released after ${RELEASE_SECONDS}s without confirming that ProvisioningRequest ${NS}/restart-o2ims was deleted`,
+    );
     expect(await edge.find(R.ProvisioningRequest, "restart-o2ims", NS)).toBeDefined();
     await setKubeconfig(kubeconfigText);
     await edge.delete(R.ProvisioningRequest, "restart-o2ims", NS); // what the Warning asks the operator to do
@@ -261,7 +325,10 @@ describe("two planes (seed 002): SMO plane -> O-Cloud plane through an OCloud ku
     expect(key).toBeTruthy();
     const decoded = Buffer.from(key, "base64").toString("utf8").split("\n")[1]; // a line of the PEM body
     const log = fs.readFileSync(smoModule.logFile, "utf8");
-    const visible = JSON.stringify([await smo.list(R.Event, { namespace: NS }), await smo.list(R.FocomProvisioningRequest, { namespace: NS })]);
+    const visible = JSON.stringify([
+      await smo.list(R.Event, { namespace: NS }),
+      await smo.list(R.FocomProvisioningRequest, { namespace: NS }),
+    ]);
     for (const text of [log, visible]) {
       expect(text).not.toContain(key);
       expect(text).not.toContain(decoded);

@@ -24,14 +24,27 @@ let client: KubeClient;
 let mod: ModuleProcess;
 let sim: Simulator;
 
-type PR = KubeObject & { spec: Record<string, unknown>; status?: { provisioningStatus?: { provisioningState?: string; provisioningMessage?: string }; provisionedResourceSet?: { oCloudNodeClusterId?: string; oCloudInfrastructureResourceIds?: string[] }; conditions?: { type: string; status: string; reason: string }[] } };
+type PR = KubeObject & {
+  spec: Record<string, unknown>;
+  status?: {
+    provisioningStatus?: { provisioningState?: string; provisioningMessage?: string };
+    provisionedResourceSet?: { oCloudNodeClusterId?: string; oCloudInfrastructureResourceIds?: string[] };
+    conditions?: { type: string; status: string; reason: string }[];
+  };
+};
 
 const hosts = (masters: number[], workers: number[]) => ({
   masters: masters.map(i => ({ hostId: i, hostName: `target-${i}`, hostIp: `10.10.0.${i}` })),
   workers: workers.map(i => ({ hostId: i, hostName: `target-${i}`, hostIp: `10.10.0.${i}` })),
 });
 
-function request(name: string, clusterName: string, masters: number[], workers: number[], extra: Record<string, unknown> = {}): PR {
+function request(
+  name: string,
+  clusterName: string,
+  masters: number[],
+  workers: number[],
+  extra: Record<string, unknown> = {},
+): PR {
   return {
     apiVersion: "o2ims.provisioning.oran.org/v1alpha1",
     kind: "ProvisioningRequest",
@@ -40,7 +53,13 @@ function request(name: string, clusterName: string, masters: number[], workers: 
       name: `${clusterName} cluster`,
       templateName: "byoh-workload-cluster",
       templateVersion: "v1",
-      templateParameters: { clusterName, k8sVersion: "v1.32.0", controlPlaneEndpoint: "10.10.1.1", hosts: hosts(masters, workers), ...extra },
+      templateParameters: {
+        clusterName,
+        k8sVersion: "v1.32.0",
+        controlPlaneEndpoint: "10.10.1.1",
+        hosts: hosts(masters, workers),
+        ...extra,
+      },
     },
   };
 }
@@ -54,7 +73,10 @@ async function waitState(name: string, state: string, timeoutMs = 60_000): Promi
       const pr = await getPR(name);
       return pr?.status?.provisioningStatus?.provisioningState === state ? pr : undefined;
     },
-    { timeoutMs, message: `ProvisioningRequest ${name} ${state} (last: ${JSON.stringify((await getPR(name))?.status?.provisioningStatus)})` },
+    {
+      timeoutMs,
+      message: `ProvisioningRequest ${name} ${state} (last: ${JSON.stringify((await getPR(name))?.status?.provisioningStatus)})`,
+    },
   );
 }
 
@@ -82,15 +104,24 @@ beforeAll(async () => {
   await client.apply(R.ClusterTemplate, {
     ...template,
     metadata: { name: "byoh-fast.v1" },
-    spec: { ...(template.spec as object), templateName: "byoh-fast", timeouts: { hostsSeconds: 4, controlPlaneSeconds: 4, workersSeconds: 4 } },
+    spec: {
+      ...(template.spec as object),
+      templateName: "byoh-fast",
+      timeouts: { hostsSeconds: 4, controlPlaneSeconds: 4, workersSeconds: 4 },
+    },
   });
   await client.apply(R.Namespace, { metadata: { name: NS } });
-  for (let i = 1; i <= 12; i++) await registerHost(client, { name: `target-${i}`, labels: { "host-id": String(i) }, ip: `10.10.0.${i}` });
+  for (let i = 1; i <= 12; i++)
+    await registerHost(client, { name: `target-${i}`, labels: { "host-id": String(i) }, ip: `10.10.0.${i}` });
   sim = new Simulator(await plane.client("capi-simulator"), { stepDelayMs: 50 });
   sim.setFault("target-9", "bootstrap-failure");
   sim.setFault("target-10", { slowMs: 60_000 });
   await sim.start();
-  mod = await startModule({ kubeconfig: plane.kubeconfig, dir: path.join(plane.dir, "module"), env: { OCP_RESYNC_SECONDS: "30" } });
+  mod = await startModule({
+    kubeconfig: plane.kubeconfig,
+    dir: path.join(plane.dir, "module"),
+    env: { OCP_RESYNC_SECONDS: "30" },
+  });
 }, 240_000);
 
 afterAll(async () => {
@@ -126,7 +157,10 @@ describe("ProvisioningRequest admission", () => {
   });
 
   it("denies an unknown template version, listing the known ones", async () => {
-    const res = await kubectlApply({ ...request("bad-tpl", "badtpl", [1], []), spec: { ...request("x", "x", [1], []).spec, templateVersion: "v9" } });
+    const res = await kubectlApply({
+      ...request("bad-tpl", "badtpl", [1], []),
+      spec: { ...request("x", "x", [1], []).spec, templateVersion: "v9" },
+    });
     expect(res.ok).toBe(false);
     expect(res.stderr).toContain('has no version "v9"; available versions: v1');
   });
@@ -139,9 +173,14 @@ describe("ProvisioningRequest lifecycle", () => {
     const cluster = await client.get(R.Cluster, "edge", NS);
     expect(cluster.metadata.ownerReferences?.map(o => o.uid)).toEqual([pr.metadata.uid]);
     expect(pr.status?.provisionedResourceSet?.oCloudNodeClusterId).toBe(cluster.metadata.uid);
-    const hostUids = await Promise.all([1, 2, 3, 4, 5].map(async i => (await client.get(R.ByoHost, `target-${i}`, "default")).metadata.uid!));
+    const hostUids = await Promise.all(
+      [1, 2, 3, 4, 5].map(async i => (await client.get(R.ByoHost, `target-${i}`, "default")).metadata.uid!),
+    );
     expect(pr.status?.provisionedResourceSet?.oCloudInfrastructureResourceIds).toEqual([...hostUids].sort());
-    expect((await listOwned(R.MachineDeployment, pr)).map(m => m.metadata.name).sort()).toEqual(["edge-worker-4", "edge-worker-5"]);
+    expect((await listOwned(R.MachineDeployment, pr)).map(m => m.metadata.name).sort()).toEqual([
+      "edge-worker-4",
+      "edge-worker-5",
+    ]);
     expect(await listOwned(R.KubeadmControlPlane, pr)).toHaveLength(1);
     expect(await listOwned(R.ByoCluster, pr)).toHaveLength(1);
     expect(await listOwned(R.ByoMachineTemplate, pr)).toHaveLength(3); // control plane + one per worker
@@ -154,15 +193,29 @@ describe("ProvisioningRequest lifecycle", () => {
   it("scales out and in, deleting the removed worker's objects and releasing its host", async () => {
     const pr = (await getPR("edge"))!;
     const params = pr.spec.templateParameters as { hosts: ReturnType<typeof hosts> };
-    await client.mergePatch(R.ProvisioningRequest, "edge", NS, { spec: { templateParameters: { hosts: { ...params.hosts, workers: hosts([], [4, 5, 6]).workers } } } });
+    await client.mergePatch(R.ProvisioningRequest, "edge", NS, {
+      spec: { templateParameters: { hosts: { ...params.hosts, workers: hosts([], [4, 5, 6]).workers } } },
+    });
     await waitFor(async () => (await listOwned(R.MachineDeployment, pr)).length === 3, { message: "3 MachineDeployments" });
     await waitState("edge", "fulfilled");
-    await client.mergePatch(R.ProvisioningRequest, "edge", NS, { spec: { templateParameters: { hosts: { ...params.hosts, workers: hosts([], [5, 6]).workers } } } });
-    await waitFor(async () => (await listOwned(R.MachineDeployment, pr)).map(m => m.metadata.name).sort().join() === "edge-worker-5,edge-worker-6", { message: "worker 4 removed" });
-    const released = await waitFor(async () => {
-      const h = await client.get(R.ByoHost, "target-4", "default");
-      return !(h.status as { machineRef?: unknown }).machineRef ? h : undefined;
-    }, { message: "target-4 released" });
+    await client.mergePatch(R.ProvisioningRequest, "edge", NS, {
+      spec: { templateParameters: { hosts: { ...params.hosts, workers: hosts([], [5, 6]).workers } } },
+    });
+    await waitFor(
+      async () =>
+        (await listOwned(R.MachineDeployment, pr))
+          .map(m => m.metadata.name)
+          .sort()
+          .join() === "edge-worker-5,edge-worker-6",
+      { message: "worker 4 removed" },
+    );
+    const released = await waitFor(
+      async () => {
+        const h = await client.get(R.ByoHost, "target-4", "default");
+        return !(h.status as { machineRef?: unknown }).machineRef ? h : undefined;
+      },
+      { message: "target-4 released" },
+    );
     expect(released.metadata.labels?.["host-id"]).toBe("4");
     expect(await client.find(R.ByoMachineTemplate, "edge-worker-4", NS)).toBeUndefined();
     await waitState("edge", "fulfilled");
@@ -170,18 +223,36 @@ describe("ProvisioningRequest lifecycle", () => {
 
   it("rejects a change of an immutable parameter with a message that says so", async () => {
     const pr = (await getPR("edge"))!;
-    const res = await kubectlApply({ ...pr, metadata: { name: "edge", namespace: NS }, status: undefined, spec: { ...pr.spec, templateParameters: { ...(pr.spec.templateParameters as object), clusterName: "renamed" } } });
+    const res = await kubectlApply({
+      ...pr,
+      metadata: { name: "edge", namespace: NS },
+      status: undefined,
+      spec: { ...pr.spec, templateParameters: { ...(pr.spec.templateParameters as object), clusterName: "renamed" } },
+    });
     expect(res.ok).toBe(false);
     expect(res.stderr).toContain("immutable");
   });
 
   it("upgrades the Kubernetes version, control plane then workers", async () => {
     await client.mergePatch(R.ProvisioningRequest, "edge", NS, { spec: { templateParameters: { k8sVersion: "v1.32.4" } } });
-    await waitFor(async () => (await stateOf("edge")) !== "fulfilled" || ((await client.get(R.KubeadmControlPlane, "edge-control-plane", NS)).spec as { version: string }).version === "v1.32.4", { message: "upgrade started" });
-    await waitFor(async () => ((await client.get(R.KubeadmControlPlane, "edge-control-plane", NS)).status as { version?: string })?.version === "v1.32.4", { timeoutMs: 60_000, message: "control plane at v1.32.4" });
+    await waitFor(
+      async () =>
+        (await stateOf("edge")) !== "fulfilled" ||
+        ((await client.get(R.KubeadmControlPlane, "edge-control-plane", NS)).spec as { version: string }).version === "v1.32.4",
+      { message: "upgrade started" },
+    );
+    await waitFor(
+      async () =>
+        ((await client.get(R.KubeadmControlPlane, "edge-control-plane", NS)).status as { version?: string })?.version ===
+        "v1.32.4",
+      { timeoutMs: 60_000, message: "control plane at v1.32.4" },
+    );
     await waitState("edge", "fulfilled");
     const mds = await client.list(R.MachineDeployment, { namespace: NS, labelSelector: "cluster.x-k8s.io/cluster-name=edge" });
-    expect(mds.map(m => (m.spec as { template: { spec: { version: string } } }).template.spec.version)).toEqual(["v1.32.4", "v1.32.4"]);
+    expect(mds.map(m => (m.spec as { template: { spec: { version: string } } }).template.spec.version)).toEqual([
+      "v1.32.4",
+      "v1.32.4",
+    ]);
   });
 
   it("fails with the reason when a host fails bootstrap", async () => {
@@ -206,7 +277,12 @@ describe("ProvisioningRequest lifecycle", () => {
     await mod.stop({ hard: true, keepWebhooks: true });
     await mod.restart();
     const pr = await waitState("restart", "fulfilled", 60_000);
-    expect(await client.list(R.Cluster, { namespace: NS, labelSelector: `o2ims.provisioning.oran.org/request-uid=${pr.metadata.uid}` })).toHaveLength(1);
+    expect(
+      await client.list(R.Cluster, {
+        namespace: NS,
+        labelSelector: `o2ims.provisioning.oran.org/request-uid=${pr.metadata.uid}`,
+      }),
+    ).toHaveLength(1);
     expect(await listOwned(R.MachineDeployment, pr)).toHaveLength(1);
     expect(await listOwned(R.KubeadmControlPlane, pr)).toHaveLength(1);
   });
@@ -215,7 +291,14 @@ describe("ProvisioningRequest lifecycle", () => {
     const pr = (await getPR("edge"))!;
     await client.delete(R.ProvisioningRequest, "edge", NS);
     await waitFor(async () => (await getPR("edge")) === undefined, { timeoutMs: 60_000, message: "edge deleted" });
-    for (const res of [R.Cluster, R.ByoCluster, R.KubeadmControlPlane, R.MachineDeployment, R.ByoMachineTemplate, R.KubeadmConfigTemplate]) {
+    for (const res of [
+      R.Cluster,
+      R.ByoCluster,
+      R.KubeadmControlPlane,
+      R.MachineDeployment,
+      R.ByoMachineTemplate,
+      R.KubeadmConfigTemplate,
+    ]) {
       expect(await listOwned(res, pr)).toHaveLength(0);
     }
     for (const i of [1, 2, 3, 5, 6]) {

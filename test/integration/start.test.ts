@@ -11,11 +11,15 @@ const ROOT = path.resolve(__dirname, "../..");
 
 it("runs the local setup to a fulfilled example and stops everything", async () => {
   const planes = fs.mkdtempSync(path.join(os.tmpdir(), "ocp-start-"));
-  const child = spawn(process.execPath, [path.join(ROOT, "node_modules/.bin/tsx"), "cli/start.ts", "--until-fulfilled", "--step-ms", "50"], {
-    cwd: ROOT,
-    env: { ...process.env, OCP_PLANES_DIR: planes },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, "node_modules/.bin/tsx"), "cli/start.ts", "--until-fulfilled", "--step-ms", "50"],
+    {
+      cwd: ROOT,
+      env: { ...process.env, OCP_PLANES_DIR: planes },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", d => (stdout += d));

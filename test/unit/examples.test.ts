@@ -17,7 +17,9 @@ const templateDoc = read("templates/byoh-workload-cluster.yaml")[0] as Document;
 const template = templateDoc as unknown as TemplateObject;
 const example = (name: string) => load(fs.readFileSync(path.join(ROOT, "examples", name), "utf8")) as PRObject;
 
-const hosts: KubeObject[] = [1, 2, 3, 4, 5, 6].map(i => ({ metadata: { name: `target-${i}`, namespace: "default", labels: { "host-id": String(i) } } }));
+const hosts: KubeObject[] = [1, 2, 3, 4, 5, 6].map(i => ({
+  metadata: { name: `target-${i}`, namespace: "default", labels: { "host-id": String(i) } },
+}));
 const view: AdmissionView = listView(template, hosts);
 
 const FILES = ["o2ims-edge-ha.yaml", "o2ims-edge-ha-scale-out.yaml", "o2ims-edge-ha-upgrade.yaml"];
@@ -30,7 +32,9 @@ describe.each(FILES)("examples/%s", file => {
     expect(violations).toEqual([]);
     const workers = (example(file).spec.templateParameters as { hosts: { workers: unknown[] } }).hosts.workers.length;
     expect(objects.filter(o => o.kind === "MachineDeployment")).toHaveLength(workers);
-    expect(objects.map(o => o.kind)).toEqual(expect.arrayContaining(["Cluster", "ByoCluster", "KubeadmControlPlane", "KubeadmConfigTemplate"]));
+    expect(objects.map(o => o.kind)).toEqual(
+      expect.arrayContaining(["Cluster", "ByoCluster", "KubeadmControlPlane", "KubeadmConfigTemplate"]),
+    );
   });
 });
 

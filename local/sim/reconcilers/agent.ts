@@ -37,11 +37,16 @@ export async function reconcileHost(ctx: SimContext, key: string): Promise<Resul
   ctx.agentClock.delete(`${key}|cleanup`);
   if (!ref) {
     // Free (or mid-attach: labelled, machineRef not yet written — BYOH finishes that).
-    if (!host.metadata.labels?.[LABEL.clusterName]) await setBootstrapCondition(ctx, host, falseCondition(CONDITION.k8sNodeBootstrapSucceeded, REASON.waitingForMachineRef));
+    if (!host.metadata.labels?.[LABEL.clusterName])
+      await setBootstrapCondition(ctx, host, falseCondition(CONDITION.k8sNodeBootstrapSucceeded, REASON.waitingForMachineRef));
     return;
   }
   if (!host.spec?.bootstrapSecret) {
-    await setBootstrapCondition(ctx, host, falseCondition(CONDITION.k8sNodeBootstrapSucceeded, REASON.bootstrapDataSecretUnavailable));
+    await setBootstrapCondition(
+      ctx,
+      host,
+      falseCondition(CONDITION.k8sNodeBootstrapSucceeded, REASON.bootstrapDataSecretUnavailable),
+    );
     return;
   }
   if (isTrue(host.status?.conditions, CONDITION.k8sNodeBootstrapSucceeded)) return;
@@ -58,7 +63,12 @@ export async function reconcileHost(ctx: SimContext, key: string): Promise<Resul
     await setBootstrapCondition(
       ctx,
       host,
-      falseCondition(CONDITION.k8sNodeBootstrapSucceeded, REASON.cloudInitExecutionFailed, "Error", "kubeadm failed: simulated bootstrap failure (cloud-init runcmd exited 1)"),
+      falseCondition(
+        CONDITION.k8sNodeBootstrapSucceeded,
+        REASON.cloudInitExecutionFailed,
+        "Error",
+        "kubeadm failed: simulated bootstrap failure (cloud-init runcmd exited 1)",
+      ),
     );
     return;
   }
@@ -82,10 +92,16 @@ async function cleanUp(ctx: SimContext, host: ByoHost, key: string): Promise<Res
   if (wait) return wait;
   // Status first: while the labels stay, no ByoMachine can select the half-cleaned host.
   if (host.status?.machineRef || !isWaitingForMachineRef(host)) {
-    const conditions = setConditions(host.status?.conditions, [falseCondition(CONDITION.k8sNodeBootstrapSucceeded, REASON.waitingForMachineRef)], ctx.now());
+    const conditions = setConditions(
+      host.status?.conditions,
+      [falseCondition(CONDITION.k8sNodeBootstrapSucceeded, REASON.waitingForMachineRef)],
+      ctx.now(),
+    );
     await ctx.api.patch(R.ByoHost, host, { status: { machineRef: null, conditions } }, "status");
   }
-  const annotations = Object.fromEntries(BYOH_HOST_ANNOTATIONS.filter(a => host.metadata.annotations?.[a] !== undefined).map(a => [a, null]));
+  const annotations = Object.fromEntries(
+    BYOH_HOST_ANNOTATIONS.filter(a => host.metadata.annotations?.[a] !== undefined).map(a => [a, null]),
+  );
   await ctx.api.patch(R.ByoHost, host, {
     metadata: { labels: { [LABEL.clusterName]: null, [LABEL.byoMachineName]: null }, annotations },
     spec: { bootstrapSecret: null },
@@ -101,7 +117,14 @@ function isWaitingForMachineRef(host: ByoHost): boolean {
 
 async function setBootstrapCondition(ctx: SimContext, host: ByoHost, wanted: WantedCondition): Promise<void> {
   const before = findCondition(host.status?.conditions, wanted.type);
-  if (before && before.status === wanted.status && before.reason === wanted.reason && before.severity === wanted.severity && before.message === wanted.message) return;
+  if (
+    before &&
+    before.status === wanted.status &&
+    before.reason === wanted.reason &&
+    before.severity === wanted.severity &&
+    before.message === wanted.message
+  )
+    return;
   const conditions = setConditions(host.status?.conditions, [wanted], ctx.now());
   await ctx.api.patch(R.ByoHost, host, { status: { conditions } }, "status");
 }

@@ -22,7 +22,10 @@ export function bootstrapWaitReason(isControlPlane: boolean, cluster: Cluster | 
 }
 
 /** The KubeadmConfig spec: KCP's kubeadmConfigSpec cut to init or join, or the worker template's spec. */
-export function kubeadmConfigSpec(source: Record<string, unknown> | undefined, role: "init" | "join" | "worker"): Record<string, unknown> {
+export function kubeadmConfigSpec(
+  source: Record<string, unknown> | undefined,
+  role: "init" | "join" | "worker",
+): Record<string, unknown> {
   const spec = clone(source ?? {});
   if (role === "init") delete spec.joinConfiguration;
   if (role === "join") {
@@ -55,7 +58,10 @@ export async function generateBootstrapData(ctx: SimContext, m: Machine, role: "
   // The object this simulator created (for its uid), or — made by an earlier run — a fresh read.
   const config = ctx.createdConfigs.get(m.metadata.uid!) ?? (await ctx.api.get<KubeObject>(R.KubeadmConfig, ns, name));
   if (!config) throw new Error(`KubeadmConfig ${ns}/${name} not found`);
-  const cmd = role === "init" ? "kubeadm init --config /run/kubeadm/kubeadm.yaml" : "kubeadm join --config /run/kubeadm/kubeadm-join-config.yaml";
+  const cmd =
+    role === "init"
+      ? "kubeadm init --config /run/kubeadm/kubeadm.yaml"
+      : "kubeadm join --config /run/kubeadm/kubeadm-join-config.yaml";
   const cloudConfig = `## template: jinja\n#cloud-config\nwrite_files: []\nruncmd:\n  - '${cmd}'\n`;
   await ctx.api.createIfAbsent(R.Secret, {
     metadata: {
@@ -73,6 +79,11 @@ export async function generateBootstrapData(ctx: SimContext, m: Machine, role: "
     [trueCondition(CONDITION.ready), trueCondition(CONDITION.dataSecretAvailable), trueCondition("CertificatesAvailable")],
     now,
   );
-  await ctx.api.patch(R.KubeadmConfig, config, { status: { ready: true, dataSecretName: name, conditions, observedGeneration: config.metadata.generation } }, "status");
+  await ctx.api.patch(
+    R.KubeadmConfig,
+    config,
+    { status: { ready: true, dataSecretName: name, conditions, observedGeneration: config.metadata.generation } },
+    "status",
+  );
   return ctx.api.patch<Machine>(R.Machine, m, { spec: { bootstrap: { dataSecretName: name } } });
 }

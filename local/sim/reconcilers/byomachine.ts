@@ -93,7 +93,12 @@ export async function reconcileByoMachine(ctx: SimContext, key: string): Promise
     bm = await ctx.api.patch<ByoMachine>(R.ByoMachine, bm, { spec: { providerID: providerIdFor(host.metadata.name) } });
     ctx.event(bm, "Normal", "NodeProvisionedSucceeded", `Provisioned Node ${host.metadata.name}`, "byomachine-controller");
   }
-  await writeStatus(ctx, R.ByoMachine, bm, byoMachineStatus(bm, trueCondition(CONDITION.byoHostReady), true, host.status?.hostinfo, now));
+  await writeStatus(
+    ctx,
+    R.ByoMachine,
+    bm,
+    byoMachineStatus(bm, trueCondition(CONDITION.byoHostReady), true, host.status?.hostinfo, now),
+  );
 }
 
 const machineRefOf = (bm: ByoMachine) => ({
@@ -104,7 +109,13 @@ const machineRefOf = (bm: ByoMachine) => ({
   uid: bm.metadata.uid,
 });
 
-async function attach(ctx: SimContext, bm: ByoMachine, machine: Machine, cluster: Cluster, byoCluster: ByoCluster): Promise<Result> {
+async function attach(
+  ctx: SimContext,
+  bm: ByoMachine,
+  machine: Machine,
+  cluster: Cluster,
+  byoCluster: ByoCluster,
+): Promise<Result> {
   const key = keyOfObj(bm);
   const selector = bm.spec?.selector;
   const host = ctx.hosts.reserve(selector, key);
@@ -126,7 +137,8 @@ async function attach(ctx: SimContext, bm: ByoMachine, machine: Machine, cluster
   const ns = bm.metadata.namespace!;
   const annotations: Record<string, string> = { [ANNOTATION.endpointIp]: cluster.spec?.controlPlaneEndpoint?.host ?? "" };
   if (machine.spec?.version) annotations[ANNOTATION.k8sVersion] = machine.spec.version;
-  if (byoCluster.spec?.bundleLookupBaseRegistry) annotations[ANNOTATION.bundleRegistry] = byoCluster.spec.bundleLookupBaseRegistry;
+  if (byoCluster.spec?.bundleLookupBaseRegistry)
+    annotations[ANNOTATION.bundleRegistry] = byoCluster.spec.bundleLookupBaseRegistry;
   let patched: ByoHost;
   try {
     // resourceVersion: fail (409) rather than take a host someone attached since the cache saw it.

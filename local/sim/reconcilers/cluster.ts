@@ -37,7 +37,9 @@ export async function reconcileCluster(ctx: SimContext, key: string): Promise<Re
   // reconcileInfrastructure: the ByoCluster's endpoint becomes the Cluster's when the Cluster has none.
   const endpoint = byoCluster?.spec?.controlPlaneEndpoint;
   if (byoCluster?.status?.ready && !c.spec?.controlPlaneEndpoint?.host && endpoint?.host) {
-    c = await ctx.api.patch<Cluster>(R.Cluster, c, { spec: { controlPlaneEndpoint: { host: endpoint.host, port: endpoint.port || 6443 } } });
+    c = await ctx.api.patch<Cluster>(R.Cluster, c, {
+      spec: { controlPlaneEndpoint: { host: endpoint.host, port: endpoint.port || 6443 } },
+    });
   }
   await writeStatus(ctx, R.Cluster, c, clusterStatus(c, { byoCluster, kcp, now: ctx.now() }));
 }
@@ -49,7 +51,9 @@ async function reconcileDelete(ctx: SimContext, c: Cluster, byoCluster?: ByoClus
   // 1. Workers: MachineDeployments (which take their MachineSets and Machines along); wait until all are gone.
   const mds = ctx.caches.machineDeployments.byIndex(IDX.cluster, ck);
   await Promise.all(mds.map(md => deleteOnce(ctx, R.MachineDeployment, md)));
-  const workerMachines = ctx.caches.machines.byIndex(IDX.cluster, ck).filter(m => m.metadata.labels?.[LABEL.controlPlane] === undefined);
+  const workerMachines = ctx.caches.machines
+    .byIndex(IDX.cluster, ck)
+    .filter(m => m.metadata.labels?.[LABEL.controlPlane] === undefined);
   if (mds.length + ctx.caches.machineSets.countByIndex(IDX.cluster, ck) + workerMachines.length > 0) return;
 
   // 2. The control plane (KCP deletes its Machines), 3. the infrastructure (waits for its ByoMachines).

@@ -17,7 +17,8 @@ import { childKey, deleteOnce, ensureMeta, ownerRef, removeFinalizer, writeStatu
 import { adoptTemplates } from "./templates";
 
 const oldestFirst = (a: Machine, b: Machine) =>
-  (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? "") || a.metadata.name.localeCompare(b.metadata.name);
+  (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? "") ||
+  a.metadata.name.localeCompare(b.metadata.name);
 
 export async function reconcileKcp(ctx: SimContext, key: string): Promise<Result> {
   let kcp = ctx.caches.kcps.getByKey(key);
@@ -39,7 +40,9 @@ export async function reconcileKcp(ctx: SimContext, key: string): Promise<Result
   kcp = await ensureMeta(ctx, R.KubeadmControlPlane, kcp, { finalizer: FINALIZER.kcp });
   await adoptTemplates(ctx, cluster, ns, [kcp.spec?.machineTemplate?.infrastructureRef]);
 
-  const live = owned.filter(m => !isDeleting(m) && !ctx.expectations.isDeleting(childKey(R.Machine, ns, m.metadata.name))).sort(oldestFirst);
+  const live = owned
+    .filter(m => !isDeleting(m) && !ctx.expectations.isDeleting(childKey(R.Machine, ns, m.metadata.name)))
+    .sort(oldestFirst);
   const settled = live.length === owned.length && pending.length === 0; // nothing being created or deleted
   if (settled) {
     const desired = kcp.spec?.replicas ?? 1;

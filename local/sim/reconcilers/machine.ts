@@ -7,7 +7,17 @@
 import { R } from "../../../kube/resources";
 import { IDX, Result, SimContext } from "../context";
 import { isTrue } from "../conditions";
-import { ANNOTATION, ByoMachine, ByoMachineTemplate, CONDITION, controllerOf, FINALIZER, isDeleting, LABEL, Machine } from "../model";
+import {
+  ANNOTATION,
+  ByoMachine,
+  ByoMachineTemplate,
+  CONDITION,
+  controllerOf,
+  FINALIZER,
+  isDeleting,
+  LABEL,
+  Machine,
+} from "../model";
 import { machineStatus } from "../status";
 import { bootstrapWaitReason, ensureKubeadmConfig, generateBootstrapData, kubeadmConfigSpec } from "./bootstrap";
 import { childKey, clone, deleteOnce, ensureMeta, isFinalized, ownerRef, removeFinalizer, writeStatus } from "./meta";
@@ -67,7 +77,8 @@ export async function reconcileMachine(ctx: SimContext, key: string): Promise<Re
   if (!bm && src) {
     const pendingKey = `ByoMachine:${m.metadata.uid}`;
     if (!src.infraTemplate) retry = { requeueAfterMs: TEMPLATE_RETRY_MS };
-    else if (ctx.expectations.pendingCreates(pendingKey).length === 0) await createByoMachine(ctx, m, bmName, src.infraTemplate, pendingKey);
+    else if (ctx.expectations.pendingCreates(pendingKey).length === 0)
+      await createByoMachine(ctx, m, bmName, src.infraTemplate, pendingKey);
   }
 
   const cluster = ctx.caches.clusters.get(ns, m.spec?.clusterName ?? "");
@@ -85,7 +96,12 @@ export async function reconcileMachine(ctx: SimContext, key: string): Promise<Re
 
   const providerID = bm?.spec?.providerID;
   if (providerID && m.spec?.providerID !== providerID) m = await ctx.api.patch<Machine>(R.Machine, m, { spec: { providerID } });
-  await writeStatus(ctx, R.Machine, m, machineStatus(m, { byoMachine: bm, host, bootstrapWaitReason: waitReason, now: ctx.now() }));
+  await writeStatus(
+    ctx,
+    R.Machine,
+    m,
+    machineStatus(m, { byoMachine: bm, host, bootstrapWaitReason: waitReason, now: ctx.now() }),
+  );
   return retry;
 }
 
@@ -103,7 +119,13 @@ async function reconcileDelete(ctx: SimContext, m: Machine, bm: ByoMachine | und
   await removeFinalizer(ctx, R.Machine, m, FINALIZER.machine);
 }
 
-async function createByoMachine(ctx: SimContext, m: Machine, name: string, template: ByoMachineTemplate, pendingKey: string): Promise<void> {
+async function createByoMachine(
+  ctx: SimContext,
+  m: Machine,
+  name: string,
+  template: ByoMachineTemplate,
+  pendingKey: string,
+): Promise<void> {
   const ns = m.metadata.namespace!;
   const bm: ByoMachine = {
     metadata: {

@@ -63,7 +63,9 @@ export async function reconcileMachineDeployment(ctx: SimContext, key: string): 
   const hash = shortHash(md.spec?.template ?? {});
   const live = sets.filter(ms => !isDeleting(ms));
   const newSet = live.find(ms => ms.metadata.labels?.[LABEL.templateHash] === hash);
-  const oldSets = live.filter(ms => ms !== newSet).sort((a, b) => (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? ""));
+  const oldSets = live
+    .filter(ms => ms !== newSet)
+    .sort((a, b) => (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? ""));
   const selector = deploymentSelector(md, clusterName);
 
   if (!newSet) {
@@ -91,7 +93,8 @@ export async function reconcileMachineDeployment(ctx: SimContext, key: string): 
     // Old revisions that are empty are removed (CAPI keeps revisionHistoryLimit of them; nothing reads them here).
     for (const [i, ms] of oldSets.entries()) {
       const s = oldStates[i];
-      if ((plan.oldReplicas.get(ms.metadata.name) ?? s.replicas) === 0 && s.machines === 0) await deleteOnce(ctx, R.MachineSet, ms);
+      if ((plan.oldReplicas.get(ms.metadata.name) ?? s.replicas) === 0 && s.machines === 0)
+        await deleteOnce(ctx, R.MachineSet, ms);
     }
   }
 

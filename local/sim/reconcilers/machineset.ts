@@ -13,7 +13,8 @@ import { childKey, clone, deleteOnce, ensureMeta, ownerRef, removeFinalizer, wri
 
 /** Which machines to remove first when scaling down (CAPI's default delete policy prefers unhealthy ones). */
 const deletionOrder = (a: Machine, b: Machine) =>
-  Number(isRunning(a)) - Number(isRunning(b)) || (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? "");
+  Number(isRunning(a)) - Number(isRunning(b)) ||
+  (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? "");
 
 export async function reconcileMachineSet(ctx: SimContext, key: string): Promise<Result> {
   let ms = ctx.caches.machineSets.getByKey(key);

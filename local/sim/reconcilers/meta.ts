@@ -17,7 +17,12 @@ export interface MetaWants {
 
 /** The reference CAPI puts on what an object controls (SetControllerReference) or merely owns (EnsureOwnerRef). */
 export function ownerRef(res: Resource, owner: KubeObject, controller: boolean): OwnerReference {
-  const ref: OwnerReference = { apiVersion: apiVersionOf(res), kind: res.kind, name: owner.metadata.name, uid: owner.metadata.uid! };
+  const ref: OwnerReference = {
+    apiVersion: apiVersionOf(res),
+    kind: res.kind,
+    name: owner.metadata.name,
+    uid: owner.metadata.uid!,
+  };
   if (controller) Object.assign(ref, { controller: true, blockOwnerDeletion: true });
   return ref;
 }
@@ -32,7 +37,10 @@ export async function ensureMeta<T extends KubeObject>(ctx: SimContext, res: Res
     const mine = want.ownerRef;
     if (!refs.some(r => r.uid === mine.uid)) {
       const other = mine.controller ? refs.find(r => r.controller) : undefined;
-      if (other) ctx.log(`${res.kind} ${obj.metadata.namespace}/${obj.metadata.name} is already controlled by ${other.kind} ${other.name}`);
+      if (other)
+        ctx.log(
+          `${res.kind} ${obj.metadata.namespace}/${obj.metadata.name} is already controlled by ${other.kind} ${other.name}`,
+        );
       else meta.ownerReferences = [...refs, mine];
     }
   }
@@ -44,15 +52,23 @@ export async function ensureMeta<T extends KubeObject>(ctx: SimContext, res: Res
   return ctx.api.patch<T>(res, obj, { metadata: meta });
 }
 
-export async function removeFinalizer<T extends KubeObject>(ctx: SimContext, res: Resource, obj: T, finalizer: string): Promise<void> {
+export async function removeFinalizer<T extends KubeObject>(
+  ctx: SimContext,
+  res: Resource,
+  obj: T,
+  finalizer: string,
+): Promise<void> {
   const finalizers = obj.metadata.finalizers ?? [];
   if (!finalizers.includes(finalizer) || isFinalized(ctx, obj, finalizer)) return;
-  await ctx.api.patch(res, obj, { metadata: { resourceVersion: obj.metadata.resourceVersion, finalizers: finalizers.filter(f => f !== finalizer) } });
+  await ctx.api.patch(res, obj, {
+    metadata: { resourceVersion: obj.metadata.resourceVersion, finalizers: finalizers.filter(f => f !== finalizer) },
+  });
   ctx.finalized.add(`${obj.metadata.uid}|${finalizer}`);
 }
 
 /** True when this simulator already removed the finalizer (the cache may not show it yet). */
-export const isFinalized = (ctx: SimContext, obj: KubeObject, finalizer: string) => ctx.finalized.has(`${obj.metadata.uid}|${finalizer}`);
+export const isFinalized = (ctx: SimContext, obj: KubeObject, finalizer: string) =>
+  ctx.finalized.has(`${obj.metadata.uid}|${finalizer}`);
 
 /** Writes status through the status subresource, only when it changes something. */
 export async function writeStatus(ctx: SimContext, res: Resource, obj: KubeObject, desired: object): Promise<void> {

@@ -9,7 +9,12 @@ import type { Cluster, ObjectRef } from "../model";
 import { isDeleting } from "../model";
 import { ensureMeta, ownerRef } from "./meta";
 
-export async function adoptTemplates(ctx: SimContext, cluster: Cluster, namespace: string, refs: (ObjectRef | undefined)[]): Promise<void> {
+export async function adoptTemplates(
+  ctx: SimContext,
+  cluster: Cluster,
+  namespace: string,
+  refs: (ObjectRef | undefined)[],
+): Promise<void> {
   const owner = ownerRef(R.Cluster, cluster, false);
   for (const ref of refs) {
     if (!ref) continue;

@@ -8,13 +8,22 @@ import { load } from "js-yaml";
 import { JSONSchema, renderTypes } from "../../../scripts/schema-to-ts";
 
 const ROOT = path.resolve(__dirname, "../../..");
-const crdFiles = fs.readdirSync(path.join(ROOT, "api/crds")).filter(f => f.endsWith(".yaml")).sort();
+const crdFiles = fs
+  .readdirSync(path.join(ROOT, "api/crds"))
+  .filter(f => f.endsWith(".yaml"))
+  .sort();
 const text = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");
 
 interface CRD {
   spec: {
     names: { kind: string; shortNames?: string[] };
-    versions: { name: string; storage: boolean; subresources?: { status?: object }; additionalPrinterColumns?: unknown[]; schema: { openAPIV3Schema: JSONSchema } }[];
+    versions: {
+      name: string;
+      storage: boolean;
+      subresources?: { status?: object };
+      additionalPrinterColumns?: unknown[];
+      schema: { openAPIV3Schema: JSONSchema };
+    }[];
   };
 }
 

@@ -14,7 +14,8 @@ const template = load(fs.readFileSync(path.join(ROOT, "templates/byoh-workload-c
   spec: { parameterSchema: unknown; defaults: unknown };
 };
 
-const docs = (file: string) => loadAll(fs.readFileSync(path.join(ROOT, "examples", file), "utf8")) as (KubeObject & { spec?: unknown })[];
+const docs = (file: string) =>
+  loadAll(fs.readFileSync(path.join(ROOT, "examples", file), "utf8")) as (KubeObject & { spec?: unknown })[];
 
 describe.each(EXAMPLES)("examples/%s", file => {
   const objects = docs(file);

@@ -25,7 +25,11 @@ export class FakeKube {
   }
 
   put(res: Resource, obj: KubeObject): KubeObject {
-    const stored = structuredClone({ apiVersion: res.group ? `${res.group}/${res.version}` : res.version, kind: res.kind, ...obj });
+    const stored = structuredClone({
+      apiVersion: res.group ? `${res.group}/${res.version}` : res.version,
+      kind: res.kind,
+      ...obj,
+    });
     stored.metadata.uid ??= `uid-${obj.metadata.name}`;
     stored.metadata.generation ??= 1;
     stored.metadata.resourceVersion = String(++this.rv);
@@ -71,7 +75,8 @@ export class FakeKube {
         self.check("delete", res, name);
         const o = self.peek(res, name, ns);
         if (!o) return false;
-        if (o.metadata.finalizers?.length) self.put(res, { ...o, metadata: { ...o.metadata, deletionTimestamp: new Date().toISOString() } });
+        if (o.metadata.finalizers?.length)
+          self.put(res, { ...o, metadata: { ...o.metadata, deletionTimestamp: new Date().toISOString() } });
         else self.objects.delete(self.key(res, ns, name));
         return true;
       },

@@ -12,7 +12,10 @@ const template = load(fs.readFileSync(path.join(ROOT, "templates/byoh-workload-c
   spec: { parameterSchema: Record<string, unknown>; defaults: Record<string, unknown> };
 };
 
-export function byohTemplateInfo(over: Partial<NonNullable<TemplateInfoObject["spec"]>> = {}, name = "byoh-workload-cluster"): TemplateInfoObject {
+export function byohTemplateInfo(
+  over: Partial<NonNullable<TemplateInfoObject["spec"]>> = {},
+  name = "byoh-workload-cluster",
+): TemplateInfoObject {
   return {
     metadata: { name, namespace: NS, uid: `uid-ti-${name}` },
     spec: {

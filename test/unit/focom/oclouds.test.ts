@@ -18,7 +18,13 @@ const kubeconfig = (user: Record<string, unknown> = { token: SECRET_TOKEN }) =>
 interface FakeWatch {
   plural: string;
   onEvent: (phase: WatchPhase, obj: KubeObject) => void;
-  opts: { labelSelector?: string; fieldSelector?: string; namespace?: string; onError?: (e: unknown) => void; onSynced?: () => void };
+  opts: {
+    labelSelector?: string;
+    fieldSelector?: string;
+    namespace?: string;
+    onError?: (e: unknown) => void;
+    onSynced?: () => void;
+  };
   stopped: boolean;
 }
 
@@ -129,7 +135,11 @@ describe("OCloudConnections", () => {
 
   it.each([
     ["SecretNotFound", {}, "Secret smo/kc of OCloud smo/edge not found"],
-    ["KubeconfigMissing", { kc: { metadata: { name: "kc", resourceVersion: "1" }, data: {} } }, 'Secret smo/kc of OCloud smo/edge has no key "kubeconfig"'],
+    [
+      "KubeconfigMissing",
+      { kc: { metadata: { name: "kc", resourceVersion: "1" }, data: {} } },
+      'Secret smo/kc of OCloud smo/edge has no key "kubeconfig"',
+    ],
   ])("fails with %s", async (reason, secrets, message) => {
     const t = setup(secrets as Record<string, KubeObject>);
     const err = await t.connections.connect(ocloud("edge", "kc")).catch(e => e);
@@ -138,7 +148,10 @@ describe("OCloudConnections", () => {
   });
 
   it("refuses kubeconfigs that would run commands or read local files, without quoting them", async () => {
-    for (const user of [{ exec: { command: "/bin/sh", args: ["-c", SECRET_TOKEN] } }, { "token-file": "/var/run/secrets/kubernetes.io/serviceaccount/token" }]) {
+    for (const user of [
+      { exec: { command: "/bin/sh", args: ["-c", SECRET_TOKEN] } },
+      { "token-file": "/var/run/secrets/kubernetes.io/serviceaccount/token" },
+    ]) {
       const t = setup({ kc: secret("1", kubeconfig(user)) });
       const err = await t.connections.connect(ocloud("edge", "kc")).catch(e => e);
       expect(err.reason).toBe("InvalidKubeconfig");
@@ -149,12 +162,21 @@ describe("OCloudConnections", () => {
   });
 
   it("never quotes the Secret when its kubeconfig cannot be loaded (real client)", async () => {
-    const connections = new OCloudConnections({ fieldManager: "t", local: async () => ({}) as KubeClient, readSecret: async () => secret("1", `current-context: nowhere\nclusters: [{name: a, cluster: {server: "x"}}]\ntoken: ${SECRET_TOKEN}`) });
+    const connections = new OCloudConnections({
+      fieldManager: "t",
+      local: async () => ({}) as KubeClient,
+      readSecret: async () =>
+        secret("1", `current-context: nowhere\nclusters: [{name: a, cluster: {server: "x"}}]\ntoken: ${SECRET_TOKEN}`),
+    });
     const err = await connections.connect(ocloud("edge", "kc")).catch(e => e);
     expect(err.reason).toBe("InvalidKubeconfig");
     expect(err.message).not.toContain(SECRET_TOKEN);
     // And a loadable one gives a working client, unmodified.
-    const ok = new OCloudConnections({ fieldManager: "t", local: async () => ({}) as KubeClient, readSecret: async () => secret("1") });
+    const ok = new OCloudConnections({
+      fieldManager: "t",
+      local: async () => ({}) as KubeClient,
+      readSecret: async () => secret("1"),
+    });
     expect((await ok.connect(ocloud("edge", "kc"))).client.server).toBe("https://127.0.0.1:6443");
     ok.stop();
   });
@@ -166,7 +188,9 @@ describe("kubeconfigProblem", () => {
     expect(kubeconfigProblem(kubeconfig({ "client-certificate-data": "AAA", "client-key-data": "BBB" }))).toBeUndefined();
     expect(kubeconfigProblem(kubeconfig({ "auth-provider": { name: "oidc" } }))).toMatch(/"auth-provider" credentials/);
     expect(kubeconfigProblem(kubeconfig({ "client-key": "/etc/key.pem" }))).toMatch(/"client-key"/);
-    expect(kubeconfigProblem(kubeconfig().replace("server: 'https://127.0.0.1:6443'", "server: x, certificate-authority: /ca.crt"))).toMatch(/certificate-authority-data/);
+    expect(
+      kubeconfigProblem(kubeconfig().replace("server: 'https://127.0.0.1:6443'", "server: x, certificate-authority: /ca.crt")),
+    ).toMatch(/certificate-authority-data/);
     expect(kubeconfigProblem(`token: "${SECRET_TOKEN}`)).toBe("is not valid YAML");
     expect(kubeconfigProblem("just text")).toMatch(/not a kubeconfig/);
     expect(kubeconfigProblem("kind: Config")).toBe("has no clusters");

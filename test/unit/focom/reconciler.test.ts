@@ -19,7 +19,10 @@ const REMOTE = "edge-o2ims";
 function setup(opts: { releaseAfterSeconds?: number; kubeconfig?: string } = {}) {
   const smo = new FakeKube("smo");
   const edge = new FakeKube("edge");
-  smo.put(R.Secret, { metadata: { name: "kc", namespace: NS }, data: { kubeconfig: Buffer.from(opts.kubeconfig ?? KUBECONFIG).toString("base64") } });
+  smo.put(R.Secret, {
+    metadata: { name: "kc", namespace: NS },
+    data: { kubeconfig: Buffer.from(opts.kubeconfig ?? KUBECONFIG).toString("base64") },
+  });
   const oc = ocloud("edge-ocloud", "kc");
   const ti = byohTemplateInfo();
   const templateInfos = [ti];
@@ -31,19 +34,34 @@ function setup(opts: { releaseAfterSeconds?: number; kubeconfig?: string } = {})
   });
   const reconciler = new FocomReconciler(
     smo.client(),
-    { ocloud: async (ns, name) => (ns === NS && name === oc.metadata.name ? oc : undefined), templateInfos: async () => templateInfos },
+    {
+      ocloud: async (ns, name) => (ns === NS && name === oc.metadata.name ? oc : undefined),
+      templateInfos: async () => templateInfos,
+    },
     connections,
     { unreachableReleaseSeconds: opts.releaseAfterSeconds ?? 600 },
   );
   const fpr = smo.put(R.FocomProvisioningRequest, {
     metadata: { name: "edge", namespace: NS, uid: "fpr-uid", finalizers: ["pepr.dev/finalizer"] },
-    spec: { oCloudId: "edge-ocloud", oCloudNamespace: NS, templateName: "byoh-workload-cluster", templateVersion: "v1", templateParameters: byohParams() },
+    spec: {
+      oCloudId: "edge-ocloud",
+      oCloudNamespace: NS,
+      templateName: "byoh-workload-cluster",
+      templateVersion: "v1",
+      templateParameters: byohParams(),
+    },
   });
   const get = () => smo.peek<FPRObject>(R.FocomProvisioningRequest, "edge", NS);
   const remote = () => edge.peek<RemoteRequest>(R.ProvisioningRequest, REMOTE, NS);
   const setRemoteState = (state: string, message = "") => {
     const r = remote()!;
-    edge.put(R.ProvisioningRequest, { ...r, status: { observedGeneration: r.metadata.generation, provisioningStatus: { provisioningState: state, provisioningMessage: message } } });
+    edge.put(R.ProvisioningRequest, {
+      ...r,
+      status: {
+        observedGeneration: r.metadata.generation,
+        provisioningStatus: { provisioningState: state, provisioningMessage: message },
+      },
+    });
   };
   const reconcile = () => reconciler.reconcile(`${NS}/edge`);
   const condition = (type: string) => get()?.status?.conditions?.find(c => c.type === type);
@@ -83,7 +101,16 @@ describe("FocomReconciler", () => {
     t.setRemoteState("fulfilled");
     await t.reconcile();
     const fpr = t.get()!;
-    t.smo.put(R.FocomProvisioningRequest, { ...fpr, metadata: { ...fpr.metadata, generation: 2 }, spec: { ...fpr.spec, templateParameters: byohParams({ hosts: { masters: [{ hostId: 1, hostName: "target-1", hostIp: "10.10.0.1" }], workers: [] } }) } });
+    t.smo.put(R.FocomProvisioningRequest, {
+      ...fpr,
+      metadata: { ...fpr.metadata, generation: 2 },
+      spec: {
+        ...fpr.spec,
+        templateParameters: byohParams({
+          hosts: { masters: [{ hostId: 1, hostName: "target-1", hostIp: "10.10.0.1" }], workers: [] },
+        }),
+      },
+    });
     await t.reconcile();
     expect(t.remote()?.metadata.annotations?.["focom.nephio.org/request-generation"]).toBe("2");
     expect(t.get()?.status?.phase).toBe("Creating");
@@ -95,7 +122,10 @@ describe("FocomReconciler", () => {
 
   it("never overwrites a same-named remote request of another owner", async () => {
     const t = setup();
-    t.edge.put(R.ProvisioningRequest, { metadata: { name: REMOTE, namespace: NS, labels: { "focom.nephio.org/request-uid": "other" } }, spec: { templateName: "x" } });
+    t.edge.put(R.ProvisioningRequest, {
+      metadata: { name: REMOTE, namespace: NS, labels: { "focom.nephio.org/request-uid": "other" } },
+      spec: { templateName: "x" },
+    });
     expect(await t.reconcile()).toEqual({ requeueAfterMs: 60_000 });
     expect(t.edge.calls.some(c => c.startsWith("apply"))).toBe(false);
     expect(t.get()?.status?.phase).toBe("Failed");
@@ -105,7 +135,8 @@ describe("FocomReconciler", () => {
 
   it("fails with the O-Cloud's message when it rejects the request, and retries the write later", async () => {
     const t = setup();
-    t.edge.fail = op => (op === "apply" ? new KubeError(422, 'admission webhook denied the request: no ByoHost named "target-1"') : undefined);
+    t.edge.fail = op =>
+      op === "apply" ? new KubeError(422, 'admission webhook denied the request: no ByoHost named "target-1"') : undefined;
     expect(await t.reconcile()).toEqual({ requeueAfterMs: 60_000 });
     expect(t.get()?.status?.phase).toBe("Failed");
     expect(t.get()?.status?.message).toContain('no ByoHost named "target-1"');
@@ -181,7 +212,11 @@ describe("FOCOM deletion", () => {
     const old = new Date(Date.now() - 120_000).toISOString();
     const fpr = t.get()!;
     const conditions = fpr.status!.conditions!.map(c => (c.type === "OCloudReachable" ? { ...c, lastTransitionTime: old } : c));
-    t.smo.put(R.FocomProvisioningRequest, { ...fpr, metadata: { ...fpr.metadata, deletionTimestamp: old }, status: { ...fpr.status, conditions } });
+    t.smo.put(R.FocomProvisioningRequest, {
+      ...fpr,
+      metadata: { ...fpr.metadata, deletionTimestamp: old },
+      status: { ...fpr.status, conditions },
+    });
     await t.reconcile();
     expect(t.get()).toBeUndefined();
     expect(t.smo.events()).toContainEqual(["Warning", "ReleasedUnconfirmed"]);
@@ -201,7 +236,14 @@ describe("FOCOM deletion", () => {
     const base = { metadata: { name: "x", deletionTimestamp: "2026-01-01T00:10:00Z" } };
     const now = new Date("2026-01-01T00:20:00Z");
     expect(releaseDeadline(base, 600, now).toISOString()).toBe("2026-01-01T00:30:00.000Z"); // outage starts now
-    const down = (since: string) => ({ ...base, status: { conditions: [{ type: "OCloudReachable", status: "False" as const, reason: "Unreachable", message: "", lastTransitionTime: since }] } });
+    const down = (since: string) => ({
+      ...base,
+      status: {
+        conditions: [
+          { type: "OCloudReachable", status: "False" as const, reason: "Unreachable", message: "", lastTransitionTime: since },
+        ],
+      },
+    });
     expect(releaseDeadline(down("2026-01-01T00:00:00Z"), 600, now).toISOString()).toBe("2026-01-01T00:20:00.000Z");
     expect(releaseDeadline(down("2026-01-01T00:15:00Z"), 600, now).toISOString()).toBe("2026-01-01T00:25:00.000Z");
   });

@@ -37,11 +37,19 @@ describe("the remote ProvisioningRequest", () => {
         "focom.nephio.org/request-generation": "1",
       },
     });
-    expect(r.spec).toEqual({ name: "edge", templateName: "byoh-workload-cluster", templateVersion: "v1", templateParameters: { clusterName: "edge" } });
+    expect(r.spec).toEqual({
+      name: "edge",
+      templateName: "byoh-workload-cluster",
+      templateVersion: "v1",
+      templateParameters: { clusterName: "edge" },
+    });
   });
 
   it("defaults its namespace to the request's and omits what the request omits", () => {
-    const r = desiredRemote(fpr({ oCloudNamespace: undefined, name: undefined, templateVersion: undefined }), ocloud("edge-ocloud"));
+    const r = desiredRemote(
+      fpr({ oCloudNamespace: undefined, name: undefined, templateVersion: undefined }),
+      ocloud("edge-ocloud"),
+    );
     expect(r.metadata.namespace).toBe("smo");
     expect(r.spec).toEqual({ templateName: "byoh-workload-cluster", templateParameters: { clusterName: "edge" } });
   });
@@ -57,7 +65,10 @@ describe("the remote ProvisioningRequest", () => {
 
   it("needs an apply when the request's generation moved on or a link was removed, not otherwise", () => {
     const applied = desiredRemote(fpr(), ocloud("edge-ocloud"));
-    const live = { ...applied, metadata: { ...applied.metadata, labels: { ...applied.metadata.labels, extra: "x" }, resourceVersion: "9" } };
+    const live = {
+      ...applied,
+      metadata: { ...applied.metadata, labels: { ...applied.metadata.labels, extra: "x" }, resourceVersion: "9" },
+    };
     expect(needsApply(live, desiredRemote(fpr(), ocloud("edge-ocloud")))).toBe(false);
     expect(needsApply(live, desiredRemote(fpr({}, 2), ocloud("edge-ocloud")))).toBe(true);
     const unlabelled = { ...live, metadata: { ...live.metadata, labels: {} } };

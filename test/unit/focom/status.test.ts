@@ -14,20 +14,34 @@ const REF = { name: "edge-o2ims", namespace: "smo" };
 const T0 = "2026-01-01T00:00:00.000Z";
 const T1 = "2026-01-01T00:05:00.000Z";
 
-function remote(state?: string, over: { message?: string; generation?: number; observedGeneration?: number; deleting?: boolean; clusterId?: string } = {}): RemoteRequest {
+function remote(
+  state?: string,
+  over: { message?: string; generation?: number; observedGeneration?: number; deleting?: boolean; clusterId?: string } = {},
+): RemoteRequest {
   return {
-    metadata: { name: REF.name, namespace: REF.namespace, uid: "r1", generation: over.generation ?? 1, ...(over.deleting ? { deletionTimestamp: T0 } : {}) },
+    metadata: {
+      name: REF.name,
+      namespace: REF.namespace,
+      uid: "r1",
+      generation: over.generation ?? 1,
+      ...(over.deleting ? { deletionTimestamp: T0 } : {}),
+    },
     status: state
       ? {
           observedGeneration: over.observedGeneration ?? over.generation ?? 1,
-          provisioningStatus: { provisioningState: state as "pending", provisioningMessage: over.message, provisioningUpdateTime: T0 },
+          provisioningStatus: {
+            provisioningState: state as "pending",
+            provisioningMessage: over.message,
+            provisioningUpdateTime: T0,
+          },
           ...(over.clusterId ? { provisionedResourceSet: { oCloudNodeClusterId: over.clusterId } } : {}),
         }
       : undefined,
   };
 }
 
-const compute = (observation: Observation, previous?: FocomStatus) => computeStatus({ observation, ocloud: "edge-ocloud", remote: REF, generation: 2, previous });
+const compute = (observation: Observation, previous?: FocomStatus) =>
+  computeStatus({ observation, ocloud: "edge-ocloud", remote: REF, generation: 2, previous });
 const condition = (s: ComputedStatus | FocomStatus, type: string) =>
   (s.conditions as { type: string; status: string; reason: string; lastTransitionTime?: string }[]).find(c => c.type === type)!;
 const written = (c: ComputedStatus, previous?: FocomStatus, now = T0) => nextStatus(previous, c, 2, now);
@@ -54,14 +68,23 @@ describe("FOCOM status mapping", () => {
     expect(s.phase).toBe("Creating");
     expect(s.message).toBe(`ProvisioningRequest smo/edge-o2ims is ${state} on O-Cloud edge-ocloud: control plane 0/1 ready`);
     expect(condition(s, "Synced").reason).toBe(state === "pending" ? "Pending" : "Progressing");
-    expect(s.remoteState).toEqual({ provisioningState: state, provisioningMessage: "control plane 0/1 ready", provisioningUpdateTime: T0 });
+    expect(s.remoteState).toEqual({
+      provisioningState: state,
+      provisioningMessage: "control plane 0/1 ready",
+      provisioningUpdateTime: T0,
+    });
   });
 
   it("Synced: the remote is fulfilled, with the cluster id", () => {
     const s = compute({ kind: "mirrored", remote: remote("fulfilled", { message: "cluster ready", clusterId: "c-1" }) });
     expect(s.phase).toBe("Synced");
     expect(condition(s, "Synced")).toMatchObject({ status: "True", reason: "Fulfilled" });
-    expect(s.remoteState).toEqual({ provisioningState: "fulfilled", provisioningMessage: "cluster ready", provisioningUpdateTime: T0, oCloudNodeClusterId: "c-1" });
+    expect(s.remoteState).toEqual({
+      provisioningState: "fulfilled",
+      provisioningMessage: "cluster ready",
+      provisioningUpdateTime: T0,
+      oCloudNodeClusterId: "c-1",
+    });
   });
 
   it("Creating, not Synced, while the O-Cloud has not processed the latest spec (a scale just applied)", () => {
@@ -87,11 +110,16 @@ describe("FOCOM status mapping", () => {
     expect(s.phase).toBe("Failed");
     expect(s.remoteName).toBeUndefined();
     expect(condition(s, "RemoteCreated")).toMatchObject({ status: "False", reason: "NameConflict" });
-    expect(s.message).toMatch(/already exists on O-Cloud edge-ocloud and belongs to another request \(other\/edge\); it is not overwritten/);
+    expect(s.message).toMatch(
+      /already exists on O-Cloud edge-ocloud and belongs to another request \(other\/edge\); it is not overwritten/,
+    );
   });
 
   it("Failed: the O-Cloud rejected the create, with its message", () => {
-    const s = compute({ kind: "rejected", message: "O-Cloud edge-ocloud rejected the write of the ProvisioningRequest (HTTP 422): no ByoHost named x" });
+    const s = compute({
+      kind: "rejected",
+      message: "O-Cloud edge-ocloud rejected the write of the ProvisioningRequest (HTTP 422): no ByoHost named x",
+    });
     expect(s.phase).toBe("Failed");
     expect(s.message).toContain("no ByoHost named x");
     expect(condition(s, "RemoteCreated")).toMatchObject({ status: "False", reason: "Rejected" });
@@ -114,14 +142,21 @@ describe("FOCOM status mapping", () => {
   });
 
   it("Failed: bad credentials or configuration of the O-Cloud", () => {
-    const s = compute({ kind: "disconnected", failure: { kind: "misconfigured", reason: "SecretNotFound", message: "Secret smo/k not found" } }, { phase: "Synced" });
+    const s = compute(
+      { kind: "disconnected", failure: { kind: "misconfigured", reason: "SecretNotFound", message: "Secret smo/k not found" } },
+      { phase: "Synced" },
+    );
     expect(s.phase).toBe("Failed");
     expect(condition(s, "OCloudReachable")).toMatchObject({ status: "False", reason: "SecretNotFound" });
   });
 
   it("unreachable: phase unchanged, OCloudReachable False/Unreachable, other conditions and remote state carried", () => {
     const synced = written(compute({ kind: "mirrored", remote: remote("fulfilled", { clusterId: "c-1" }) }));
-    const failure = { kind: "unreachable" as const, reason: "Unreachable", message: "cannot reach O-Cloud edge-ocloud: connect ECONNREFUSED 127.0.0.1:6443" };
+    const failure = {
+      kind: "unreachable" as const,
+      reason: "Unreachable",
+      message: "cannot reach O-Cloud edge-ocloud: connect ECONNREFUSED 127.0.0.1:6443",
+    };
     const s = compute({ kind: "disconnected", failure }, synced);
     expect(s.phase).toBe("Synced");
     expect(s.message).toBe(`${failure.message}; retrying`);
@@ -132,7 +167,11 @@ describe("FOCOM status mapping", () => {
   });
 
   it("Deleting: waiting for the remote, then gone", () => {
-    const waiting = compute({ kind: "deleting", remote: remote("deleting", { message: "deleting cluster edge" }), message: "waiting" });
+    const waiting = compute({
+      kind: "deleting",
+      remote: remote("deleting", { message: "deleting cluster edge" }),
+      message: "waiting",
+    });
     expect(waiting.phase).toBe("Deleting");
     expect(condition(waiting, "RemoteCreated")).toMatchObject({ status: "True", reason: "Deleting" });
     expect(condition(waiting, "Synced")).toMatchObject({ status: "False", reason: "Deleting", message: "waiting" });
@@ -145,7 +184,10 @@ describe("FOCOM status mapping", () => {
 
   it("Deleting while the O-Cloud is unreachable: the remote state stays as last seen", () => {
     const before = written(compute({ kind: "mirrored", remote: remote("fulfilled") }));
-    const s = compute({ kind: "deleting", message: "waiting", failure: { kind: "unreachable", reason: "Unreachable", message: "down" } }, before);
+    const s = compute(
+      { kind: "deleting", message: "waiting", failure: { kind: "unreachable", reason: "Unreachable", message: "down" } },
+      before,
+    );
     expect(s.phase).toBe("Deleting");
     expect(condition(s, "OCloudReachable")).toMatchObject({ status: "False", reason: "Unreachable" });
     expect(condition(s, "RemoteCreated")).toMatchObject({ status: "True", reason: "Created" });
@@ -180,20 +222,28 @@ describe("FOCOM status writing", () => {
 
   it("records an Event per phase change (Warning for Failed) and when the O-Cloud goes away or comes back", () => {
     const pending = written(compute({ kind: "mirrored" }));
-    expect(statusEvents(undefined, pending)).toEqual([
-      { type: "Normal", reason: "Pending", message: pending.message },
-    ]);
+    expect(statusEvents(undefined, pending)).toEqual([{ type: "Normal", reason: "Pending", message: pending.message }]);
     const failed = written(compute({ kind: "mirrored", remote: remote("failed", { message: "boom" }) }, pending), pending);
     expect(statusEvents(pending, failed).map(e => [e.type, e.reason])).toEqual([["Warning", "Failed"]]);
-    const down = written(compute({ kind: "disconnected", failure: { kind: "unreachable", reason: "Unreachable", message: "down" } }, failed), failed);
+    const down = written(
+      compute({ kind: "disconnected", failure: { kind: "unreachable", reason: "Unreachable", message: "down" } }, failed),
+      failed,
+    );
     expect(statusEvents(failed, down).map(e => [e.type, e.reason])).toEqual([["Warning", "OCloudUnreachable"]]);
     const back = written(compute({ kind: "mirrored", remote: remote("fulfilled") }, down), down);
-    expect(statusEvents(down, back).map(e => [e.type, e.reason])).toEqual([["Normal", "Synced"], ["Normal", "OCloudReachable"]]);
+    expect(statusEvents(down, back).map(e => [e.type, e.reason])).toEqual([
+      ["Normal", "Synced"],
+      ["Normal", "OCloudReachable"],
+    ]);
     expect(statusEvents(back, back)).toEqual([]);
   });
 
   it("says since when the O-Cloud has been failing", () => {
-    const down = written(compute({ kind: "disconnected", failure: { kind: "unreachable", reason: "Unreachable", message: "down" } }), undefined, T0);
+    const down = written(
+      compute({ kind: "disconnected", failure: { kind: "unreachable", reason: "Unreachable", message: "down" } }),
+      undefined,
+      T0,
+    );
     expect(unreachableSince(down)).toBe(T0);
     expect(unreachableSince(written(compute({ kind: "mirrored" })))).toBeUndefined();
   });

@@ -4,7 +4,14 @@ import type { KubeObject } from "../../../kube/types";
 import { generateCluster, GENERATED_KINDS, objectKey } from "../../../generators/byoh-cluster";
 import { isDns1123Subdomain, isLabelValue } from "../../../generators/formats";
 import { INTERFACE_PLACEHOLDER } from "../../../generators/kube-vip";
-import { CLUSTER_NAME_LABEL, maxClusterNameLength, REQUEST_ANNOTATION, REQUEST_NAME_LABEL, REQUEST_NAMESPACE_LABEL, REQUEST_UID_LABEL } from "../../../generators/names";
+import {
+  CLUSTER_NAME_LABEL,
+  maxClusterNameLength,
+  REQUEST_ANNOTATION,
+  REQUEST_NAME_LABEL,
+  REQUEST_NAMESPACE_LABEL,
+  REQUEST_UID_LABEL,
+} from "../../../generators/names";
 import { applyDefaults, validateParameters } from "../../../generators/parameters";
 import { clusterParams, defaultTemplate, seedParams } from "./fixtures";
 
@@ -12,7 +19,11 @@ const UID = "0b6f3d5e-1c1a-4e0e-9a43-1d2a4c7f9e21";
 const INSTALLER = { bundleRepo: "registry.example/byoh", bundleType: "k8s" };
 
 /** Generates from valid parameters only: a test that feeds invalid ones is a broken test. */
-function generate(params: ByohTemplateParameters, template: ClusterTemplateSpec = defaultTemplate(), namespace = "o2ims"): KubeObject[] {
+function generate(
+  params: ByohTemplateParameters,
+  template: ClusterTemplateSpec = defaultTemplate(),
+  namespace = "o2ims",
+): KubeObject[] {
   const defaulted = applyDefaults(params, template);
   expect(validateParameters(defaulted, template, { namespace })).toEqual([]);
   return generateCluster({ name: "edge-request", namespace, uid: UID, params: defaulted, template });
@@ -26,7 +37,8 @@ const one = (objs: KubeObject[], kind: string) => {
   expect(found).toHaveLength(1);
   return found[0];
 };
-const kindCounts = (objs: KubeObject[]) => objs.reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.kind!]: (acc[o.kind!] ?? 0) + 1 }), {});
+const kindCounts = (objs: KubeObject[]) =>
+  objs.reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.kind!]: (acc[o.kind!] ?? 0) + 1 }), {});
 
 /** Every {apiVersion, kind, name, namespace} reference inside the objects. */
 function refsOf(value: unknown, out: Any[] = []): Any[] {
@@ -63,7 +75,9 @@ describe("object set", () => {
           // Every reference resolves to a generated object in the same namespace.
           const keys = new Set(objs.map(objectKey));
           for (const ref of refsOf(objs.map(o => o.spec))) {
-            expect(keys).toContain(objectKey({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } }));
+            expect(keys).toContain(
+              objectKey({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } }),
+            );
           }
           // installerRef on every ByoMachineTemplate exactly when the template has an installer.
           for (const bmt of ofKind(objs, "ByoMachineTemplate")) {
@@ -79,7 +93,9 @@ describe("host pinning", () => {
   test("the control plane selects exactly the masters' hostIds, each worker its own host", () => {
     const objs = generate(clusterParams(3, 2));
     const cp = objs.find(o => o.kind === "ByoMachineTemplate" && o.metadata.name === "edge-control-plane")!;
-    expect(spec(cp).template.spec.selector).toEqual({ matchExpressions: [{ key: "host-id", operator: "In", values: ["m1", "m2", "m3"] }] });
+    expect(spec(cp).template.spec.selector).toEqual({
+      matchExpressions: [{ key: "host-id", operator: "In", values: ["m1", "m2", "m3"] }],
+    });
     for (const id of ["w1", "w2"]) {
       const bmt = objs.find(o => o.kind === "ByoMachineTemplate" && o.metadata.name === `edge-worker-${id}`)!;
       expect(spec(bmt).template.spec.selector).toEqual({ matchLabels: { "host-id": id } });
@@ -119,7 +135,12 @@ describe("machine deployments", () => {
     const kct = one(objs, "KubeadmConfigTemplate");
     expect(spec(kct).template.spec).toEqual({
       format: "cloud-config",
-      joinConfiguration: { nodeRegistration: { criSocket: "/var/run/containerd/containerd.sock", ignorePreflightErrors: expect.arrayContaining(["Swap"]) } },
+      joinConfiguration: {
+        nodeRegistration: {
+          criSocket: "/var/run/containerd/containerd.sock",
+          ignorePreflightErrors: expect.arrayContaining(["Swap"]),
+        },
+      },
     });
   });
 });
@@ -127,9 +148,16 @@ describe("machine deployments", () => {
 describe("network and control-plane endpoint", () => {
   test("custom CIDRs, VIP and port reach the Cluster, the ByoCluster and kube-vip", () => {
     const template = { ...defaultTemplate(), controlPlaneEndpointPort: 8443, kubeVipImage: "registry.example/kube-vip:v9" };
-    const objs = generate(clusterParams(3, 1, { controlPlaneEndpoint: "10.20.0.10", podCIDR: "100.64.0.0/16", serviceCIDR: "100.65.0.0/20" }), template);
+    const objs = generate(
+      clusterParams(3, 1, { controlPlaneEndpoint: "10.20.0.10", podCIDR: "100.64.0.0/16", serviceCIDR: "100.65.0.0/20" }),
+      template,
+    );
     expect(spec(one(objs, "Cluster"))).toMatchObject({
-      clusterNetwork: { pods: { cidrBlocks: ["100.64.0.0/16"] }, services: { cidrBlocks: ["100.65.0.0/20"] }, serviceDomain: "cluster.local" },
+      clusterNetwork: {
+        pods: { cidrBlocks: ["100.64.0.0/16"] },
+        services: { cidrBlocks: ["100.65.0.0/20"] },
+        serviceDomain: "cluster.local",
+      },
       controlPlaneRef: { kind: "KubeadmControlPlane", name: "edge-control-plane", namespace: "o2ims" },
       infrastructureRef: { kind: "ByoCluster", name: "edge", namespace: "o2ims" },
     });
@@ -163,7 +191,11 @@ describe("kubeadm control plane", () => {
     expect(content).toContain(INTERFACE_PLACEHOLDER);
     expect(content.split("{{")).toHaveLength(2);
     const pod = yaml.load(content) as Any;
-    expect(pod).toMatchObject({ kind: "Pod", metadata: { name: "kube-vip", namespace: "kube-system" }, spec: { hostNetwork: true } });
+    expect(pod).toMatchObject({
+      kind: "Pod",
+      metadata: { name: "kube-vip", namespace: "kube-system" },
+      spec: { hostNetwork: true },
+    });
     expect(kcs).toMatchObject({
       format: "cloud-config",
       initConfiguration: { nodeRegistration: { criSocket: "/var/run/containerd/containerd.sock" } },
@@ -174,20 +206,33 @@ describe("kubeadm control plane", () => {
 
   test("super-admin.conf swap only for Kubernetes >= 1.29, on the init node only", () => {
     const template = { ...defaultTemplate(), supportedK8sVersions: ["v1.28.9", "v1.29.0"] };
-    const old = spec(one(generate(clusterParams(1, 0, { k8sVersion: "v1.28.9" }), template), "KubeadmControlPlane")).kubeadmConfigSpec;
+    const old = spec(
+      one(generate(clusterParams(1, 0, { k8sVersion: "v1.28.9" }), template), "KubeadmControlPlane"),
+    ).kubeadmConfigSpec;
     expect(old.preKubeadmCommands).toBeUndefined();
     expect(old.postKubeadmCommands).toBeUndefined();
-    const current = spec(one(generate(clusterParams(1, 0, { k8sVersion: "v1.29.0" }), template), "KubeadmControlPlane")).kubeadmConfigSpec;
+    const current = spec(
+      one(generate(clusterParams(1, 0, { k8sVersion: "v1.29.0" }), template), "KubeadmControlPlane"),
+    ).kubeadmConfigSpec;
     expect(current.preKubeadmCommands).toHaveLength(1);
-    expect(current.preKubeadmCommands[0]).toMatch(/^if \[ -f \/run\/kubeadm\/kubeadm\.yaml \]; then sed .*super-admin\.conf.*kube-vip\.yaml; fi$/);
-    expect(current.postKubeadmCommands[0]).toMatch(/path: \/etc\/kubernetes\/super-admin\.conf#path: \/etc\/kubernetes\/admin\.conf#/);
+    expect(current.preKubeadmCommands[0]).toMatch(
+      /^if \[ -f \/run\/kubeadm\/kubeadm\.yaml \]; then sed .*super-admin\.conf.*kube-vip\.yaml; fi$/,
+    );
+    expect(current.postKubeadmCommands[0]).toMatch(
+      /path: \/etc\/kubernetes\/super-admin\.conf#path: \/etc\/kubernetes\/admin\.conf#/,
+    );
   });
 
   test("version and machine template", () => {
     const kcp = one(generate(clusterParams(3, 0, { k8sVersion: "v1.32.4" })), "KubeadmControlPlane");
     expect(spec(kcp).version).toBe("v1.32.4");
     expect(spec(kcp).machineTemplate).toEqual({
-      infrastructureRef: { apiVersion: "infrastructure.cluster.x-k8s.io/v1beta1", kind: "ByoMachineTemplate", name: "edge-control-plane", namespace: "o2ims" },
+      infrastructureRef: {
+        apiVersion: "infrastructure.cluster.x-k8s.io/v1beta1",
+        kind: "ByoMachineTemplate",
+        name: "edge-control-plane",
+        namespace: "o2ims",
+      },
     });
   });
 });
@@ -247,7 +292,9 @@ describe("determinism", () => {
     const ranks = objs.map(o => GENERATED_KINDS.findIndex(r => r.kind === o.kind));
     expect(ranks.every(r => r >= 0)).toBe(true);
     expect([...ranks].sort((x, y) => x - y)).toEqual(ranks);
-    expect(GENERATED_KINDS.findIndex(r => r.kind === "Cluster")).toBeGreaterThan(GENERATED_KINDS.findIndex(r => r.kind === "KubeadmControlPlane"));
+    expect(GENERATED_KINDS.findIndex(r => r.kind === "Cluster")).toBeGreaterThan(
+      GENERATED_KINDS.findIndex(r => r.kind === "KubeadmControlPlane"),
+    );
   });
 
   test("does not mutate its input", () => {

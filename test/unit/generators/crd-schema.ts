@@ -65,11 +65,16 @@ export function loadValidators(set: CrdSet): Map<string, CrdValidator> {
   const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
   const out = new Map<string, CrdValidator>();
   for (const dir of set.dirs) {
-    if (!fs.existsSync(dir)) throw new Error(`CRD directory ${dir} is missing: set OCP_UPSTREAM_CRDS or provide ${REFERENCE_CRDS}`);
+    if (!fs.existsSync(dir))
+      throw new Error(`CRD directory ${dir} is missing: set OCP_UPSTREAM_CRDS or provide ${REFERENCE_CRDS}`);
     for (const file of fs.readdirSync(dir).filter(f => /\.ya?ml$/.test(f))) {
       for (const crd of yaml.loadAll(fs.readFileSync(path.join(dir, file), "utf8")) as Schema[]) {
         if (crd?.kind !== "CustomResourceDefinition") continue;
-        const spec = crd.spec as { group: string; names: { kind: string }; versions: { name: string; schema?: { openAPIV3Schema: Schema } }[] };
+        const spec = crd.spec as {
+          group: string;
+          names: { kind: string };
+          versions: { name: string; schema?: { openAPIV3Schema: Schema } }[];
+        };
         const v1beta1 = spec.versions.find(v => v.name === "v1beta1");
         if (!v1beta1?.schema) continue;
         const schema = toStrictSchema(v1beta1.schema.openAPIV3Schema) as Schema;

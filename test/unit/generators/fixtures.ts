@@ -7,7 +7,10 @@ import type { ByohTemplateParameters, ClusterTemplateSpec } from "../../../api/g
 export const REPO = path.resolve(__dirname, "../../..");
 
 export const templateDocument = () =>
-  yaml.load(fs.readFileSync(path.join(REPO, "templates/byoh-workload-cluster.yaml"), "utf8")) as { metadata: { name: string }; spec: ClusterTemplateSpec };
+  yaml.load(fs.readFileSync(path.join(REPO, "templates/byoh-workload-cluster.yaml"), "utf8")) as {
+    metadata: { name: string };
+    spec: ClusterTemplateSpec;
+  };
 
 /** A fresh copy of the default template's spec; tests may change it. */
 export const defaultTemplate = (): ClusterTemplateSpec => templateDocument().spec;
@@ -16,7 +19,9 @@ type Host = ByohTemplateParameters["hosts"]["masters"][number];
 
 export const host = (id: string | number, ip?: string): Host => ({
   hostId: id,
-  hostName: `host-${String(id).toLowerCase().replace(/[^a-z0-9]+/g, "-")}`,
+  hostName: `host-${String(id)
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")}`,
   ...(ip ? { hostIp: ip } : {}),
 });
 
@@ -29,7 +34,11 @@ export const seedParams = (): ByohTemplateParameters => ({
 });
 
 /** masters m1..mN on 172.16.4.11.., workers w1..wM on 172.16.4.51.. */
-export function clusterParams(masters: number, workers: number, extra: Partial<ByohTemplateParameters> = {}): ByohTemplateParameters {
+export function clusterParams(
+  masters: number,
+  workers: number,
+  extra: Partial<ByohTemplateParameters> = {},
+): ByohTemplateParameters {
   return {
     clusterName: "edge",
     controlPlaneEndpoint: "172.16.4.100",

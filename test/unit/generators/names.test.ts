@@ -53,7 +53,8 @@ describe("hostIdSegment", () => {
 
 describe("sanitizeLabelValue", () => {
   test("returns valid label values unchanged", () => {
-    for (const v of ["", "edge", "Edge_1.a", "x".repeat(63), "0b6f3d5e-1c1a-4e0e-9a43-1d2a4c7f9e21"]) expect(sanitizeLabelValue(v)).toBe(v);
+    for (const v of ["", "edge", "Edge_1.a", "x".repeat(63), "0b6f3d5e-1c1a-4e0e-9a43-1d2a4c7f9e21"])
+      expect(sanitizeLabelValue(v)).toBe(v);
   });
 
   test("makes anything else a valid label value, deterministically and distinctly", () => {

@@ -9,7 +9,8 @@ const opts = { namespace: "default" };
 /** The template without its JSON Schema, so the built-in rules are exercised on their own. */
 const schemaless = (): ClusterTemplateSpec => ({ ...defaultTemplate(), parameterSchema: undefined });
 
-const validate = (params: unknown, template = defaultTemplate()) => validateParameters(applyDefaults(params, template), template, opts);
+const validate = (params: unknown, template = defaultTemplate()) =>
+  validateParameters(applyDefaults(params, template), template, opts);
 
 /** Asserts exactly one violation of that rule on that field, whose message names the field. */
 function expectViolation(vs: Violation[], path: string, rule: string): Violation {
@@ -28,7 +29,10 @@ describe("valid parameters", () => {
   test.each([
     ["seed 000 example with a VIP", seedParams()],
     ["3 masters, 5 workers", clusterParams(3, 5)],
-    ["IPv6 addresses and networks", clusterParams(1, 1, { controlPlaneEndpoint: "2001:db8::100", podCIDR: "fd00:10::/56", serviceCIDR: "fd00:20::/108" })],
+    [
+      "IPv6 addresses and networks",
+      clusterParams(1, 1, { controlPlaneEndpoint: "2001:db8::100", podCIDR: "fd00:10::/56", serviceCIDR: "fd00:20::/108" }),
+    ],
     ["endpoint from the first master's hostIp", withParams(p => delete p.controlPlaneEndpoint)],
   ])("%s", (_, params) => {
     expect(validate(params)).toEqual([]);
@@ -63,20 +67,40 @@ describe("each rule rejects and accepts", () => {
     expect(validate(clusterParams(1, 0, { clusterName: name(cpLimit) }))).toEqual([]);
     expectViolation(validate(clusterParams(1, 0, { clusterName: name(cpLimit + 1) })), "clusterName", "name-length");
     // A longer namespace leaves less room.
-    const inLongNs = validateParameters(clusterParams(1, 0, { clusterName: name(cpLimit) }), defaultTemplate(), { namespace: "default-x" });
+    const inLongNs = validateParameters(clusterParams(1, 0, { clusterName: name(cpLimit) }), defaultTemplate(), {
+      namespace: "default-x",
+    });
     expectViolation(inLongNs, "clusterName", "name-length");
   });
 
   test("clusterProvisioner must be byoh", () => {
     expectViolation(validate(clusterParams(1, 0, { clusterProvisioner: "metal3" as "byoh" })), "clusterProvisioner", "enum");
-    expectViolation(validate(clusterParams(1, 0, { clusterProvisioner: "metal3" as "byoh" }), schemaless()), "clusterProvisioner", "provisioner");
+    expectViolation(
+      validate(clusterParams(1, 0, { clusterProvisioner: "metal3" as "byoh" }), schemaless()),
+      "clusterProvisioner",
+      "provisioner",
+    );
     expect(validate(clusterParams(1, 0, { clusterProvisioner: "byoh" }))).toEqual([]);
   });
 
   test("at least one master", () => {
     expectViolation(validate(clusterParams(0, 1)), "hosts.masters", "masters-required");
-    expectViolation(validate(withParams(p => delete (p.hosts as Partial<ByohTemplateParameters["hosts"]>).masters), schemaless()), "hosts.masters", "masters-required");
-    expectViolation(validate(withParams(p => delete (p as Partial<ByohTemplateParameters>).hosts), schemaless()), "hosts", "required");
+    expectViolation(
+      validate(
+        withParams(p => delete (p.hosts as Partial<ByohTemplateParameters["hosts"]>).masters),
+        schemaless(),
+      ),
+      "hosts.masters",
+      "masters-required",
+    );
+    expectViolation(
+      validate(
+        withParams(p => delete (p as Partial<ByohTemplateParameters>).hosts),
+        schemaless(),
+      ),
+      "hosts",
+      "required",
+    );
   });
 
   test("odd number of masters", () => {
@@ -175,14 +199,22 @@ describe("each rule rejects and accepts", () => {
   });
 
   test("podCIDR and serviceCIDR do not overlap", () => {
-    expectViolation(validate(clusterParams(1, 0, { podCIDR: "10.0.0.0/8", serviceCIDR: "10.96.0.0/12" })), "serviceCIDR", "cidr-overlap");
+    expectViolation(
+      validate(clusterParams(1, 0, { podCIDR: "10.0.0.0/8", serviceCIDR: "10.96.0.0/12" })),
+      "serviceCIDR",
+      "cidr-overlap",
+    );
     // Against the template default podCIDR 192.168.0.0/16 too.
     expectViolation(validate(clusterParams(1, 0, { serviceCIDR: "192.168.128.0/20" })), "serviceCIDR", "cidr-overlap");
     expect(validate(clusterParams(1, 0, { podCIDR: "10.0.0.0/9", serviceCIDR: "10.128.0.0/12" }))).toEqual([]);
   });
 
   test("the control-plane endpoint and host addresses lie outside the cluster networks", () => {
-    expectViolation(validate(clusterParams(1, 0, { controlPlaneEndpoint: "10.128.0.10" })), "controlPlaneEndpoint", "address-in-cidr");
+    expectViolation(
+      validate(clusterParams(1, 0, { controlPlaneEndpoint: "10.128.0.10" })),
+      "controlPlaneEndpoint",
+      "address-in-cidr",
+    );
     const p = clusterParams(1, 1);
     p.hosts.workers![0].hostIp = "192.168.1.20"; // inside the default podCIDR
     expectViolation(validate(p), "hosts.workers[0].hostIp", "address-in-cidr");
@@ -199,11 +231,14 @@ describe("each rule rejects and accepts", () => {
     const template = defaultTemplate();
     const v = expectViolation(validate(clusterParams(1, 0, { k8sVersion: "v1.30.0" })), "k8sVersion", "k8s-version-supported");
     for (const supported of template.supportedK8sVersions) expect(v.message).toContain(supported);
-    for (const supported of template.supportedK8sVersions) expect(validate(clusterParams(1, 0, { k8sVersion: supported }))).toEqual([]);
+    for (const supported of template.supportedK8sVersions)
+      expect(validate(clusterParams(1, 0, { k8sVersion: supported }))).toEqual([]);
   });
 
   test("unknown parameter keys are rejected at every level, naming the key", () => {
-    const p = clusterParams(1, 1) as unknown as Record<string, unknown> & { hosts: Record<string, unknown> & { masters: Record<string, unknown>[] } };
+    const p = clusterParams(1, 1) as unknown as Record<string, unknown> & {
+      hosts: Record<string, unknown> & { masters: Record<string, unknown>[] };
+    };
     p.nodeCount = 3;
     p.hosts.spares = [];
     p.hosts.masters[0].ip = "10.0.0.1";
@@ -256,12 +291,18 @@ describe("the template's JSON Schema", () => {
   });
 
   test("a schema that cannot be compiled is reported, not thrown", () => {
-    const template = { ...defaultTemplate(), parameterSchema: { type: "object", properties: { clusterName: { type: "no-such-type" } } } };
+    const template = {
+      ...defaultTemplate(),
+      parameterSchema: { type: "object", properties: { clusterName: { type: "no-such-type" } } },
+    };
     expect(validate(clusterParams(1, 0), template).map(v => v.rule)).toContain("schema-invalid");
   });
 
   test("fieldPrefix locates the parameters in another request shape", () => {
-    const vs = validateParameters(clusterParams(1, 0, { clusterName: "Edge" }), defaultTemplate(), { ...opts, fieldPrefix: "spec.parameters" });
+    const vs = validateParameters(clusterParams(1, 0, { clusterName: "Edge" }), defaultTemplate(), {
+      ...opts,
+      fieldPrefix: "spec.parameters",
+    });
     expect(vs.map(v => v.field)).toEqual(["spec.parameters.clusterName"]);
   });
 });
@@ -344,7 +385,11 @@ describe("validateUpdate", () => {
   });
 
   test("k8sVersion may not skip a minor version", () => {
-    expectViolation(update({ ...base(), k8sVersion: "v1.31.4" }, { ...base(), k8sVersion: "v1.33.1" }), "k8sVersion", "k8s-minor-skip");
+    expectViolation(
+      update({ ...base(), k8sVersion: "v1.31.4" }, { ...base(), k8sVersion: "v1.33.1" }),
+      "k8sVersion",
+      "k8s-minor-skip",
+    );
   });
 
   test.each([
@@ -365,7 +410,9 @@ describe("validateUpdate", () => {
 
   test("the masters list is immutable", () => {
     const added = clusterParams(5, 2, { k8sVersion: "v1.32.0" });
-    expect(expectViolation(update(base(), added), "hosts.masters", "immutable").message).toMatch(/^hosts\.masters is immutable: /);
+    expect(expectViolation(update(base(), added), "hosts.masters", "immutable").message).toMatch(
+      /^hosts\.masters is immutable: /,
+    );
     const renamed = base();
     renamed.hosts.masters[1].hostName = "other-host";
     expectViolation(update(base(), renamed), "hosts.masters", "immutable");

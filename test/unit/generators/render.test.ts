@@ -4,7 +4,10 @@ import { seedParams, templateDocument } from "./fixtures";
 
 const defaultDoc = () => templateDocument() as Document;
 
-const pr = (spec: Record<string, unknown>, metadata: Record<string, unknown> = { name: "pr-1", namespace: "o2ims", uid: "u-1" }) => ({
+const pr = (
+  spec: Record<string, unknown>,
+  metadata: Record<string, unknown> = { name: "pr-1", namespace: "o2ims", uid: "u-1" },
+) => ({
   apiVersion: "o2ims.provisioning.oran.org/v1alpha1",
   kind: "ProvisioningRequest",
   metadata,
@@ -24,7 +27,9 @@ function inputOf(result: RenderInputResult): RenderInput {
 
 describe("readRenderInput", () => {
   test("a ProvisioningRequest renders in its namespace, labelled with its name and uid", () => {
-    const input = inputOf(readRenderInput([pr({ templateName: "byoh-workload-cluster", templateParameters: seedParams() })], defaultDoc()));
+    const input = inputOf(
+      readRenderInput([pr({ templateName: "byoh-workload-cluster", templateParameters: seedParams() })], defaultDoc()),
+    );
     expect(input).toMatchObject({ name: "pr-1", namespace: "o2ims", uid: "u-1", fieldPrefix: "spec.templateParameters" });
     const { objects, violations } = renderCluster(input);
     expect(violations).toEqual([]);
@@ -32,12 +37,22 @@ describe("readRenderInput", () => {
   });
 
   test("namespace defaults to default", () => {
-    const input = inputOf(readRenderInput([pr({ templateName: "byoh-workload-cluster", templateParameters: seedParams() }, { name: "x" })], defaultDoc()));
+    const input = inputOf(
+      readRenderInput(
+        [pr({ templateName: "byoh-workload-cluster", templateParameters: seedParams() }, { name: "x" })],
+        defaultDoc(),
+      ),
+    );
     expect(input.namespace).toBe("default");
   });
 
   test("a FocomProvisioningRequest renders as its O-Cloud mirror in oCloudNamespace", () => {
-    const input = inputOf(readRenderInput([fpr({ oCloudNamespace: "edge", templateName: "byoh-workload-cluster", templateParameters: seedParams() })], defaultDoc()));
+    const input = inputOf(
+      readRenderInput(
+        [fpr({ oCloudNamespace: "edge", templateName: "byoh-workload-cluster", templateParameters: seedParams() })],
+        defaultDoc(),
+      ),
+    );
     expect(input).toMatchObject({ name: "fpr-1-o2ims", namespace: "edge", fieldPrefix: "spec.templateParameters" });
     expect(input.uid).toBeUndefined();
     expect(inputOf(readRenderInput([fpr({ templateParameters: seedParams() })], defaultDoc())).namespace).toBe("smo");
@@ -51,7 +66,12 @@ describe("readRenderInput", () => {
     };
     const params = { ...seedParams(), podCIDR: "10.200.0.0/16" };
     delete params.k8sVersion;
-    const input = inputOf(readRenderInput([templateInfo, fpr({ ocloudRef: { name: "oc" }, templateRef: { name: "edge-template" }, parameters: params })], defaultDoc()));
+    const input = inputOf(
+      readRenderInput(
+        [templateInfo, fpr({ ocloudRef: { name: "oc" }, templateRef: { name: "edge-template" }, parameters: params })],
+        defaultDoc(),
+      ),
+    );
     expect(input.fieldPrefix).toBe("spec.parameters");
     expect(input.params).toMatchObject({ k8sVersion: "v1.31.4", podCIDR: "10.200.0.0/16" });
     expect(input.template.supportedK8sVersions).toEqual(templateDocument().spec.supportedK8sVersions);
@@ -66,7 +86,12 @@ describe("readRenderInput", () => {
     custom.spec.defaults.k8sVersion = "v1.29.0";
     const params = { ...seedParams() };
     delete params.k8sVersion;
-    const input = inputOf(readRenderInput([{ kind: "ClusterTemplate", ...custom }, pr({ templateName: "custom", templateParameters: params })], defaultDoc()));
+    const input = inputOf(
+      readRenderInput(
+        [{ kind: "ClusterTemplate", ...custom }, pr({ templateName: "custom", templateParameters: params })],
+        defaultDoc(),
+      ),
+    );
     expect(input.template.templateName).toBe("custom");
     const kcp = renderCluster(input).objects.find(o => o.kind === "KubeadmControlPlane")!;
     expect((kcp.spec as { version: string }).version).toBe("v1.29.0");
@@ -75,7 +100,10 @@ describe("readRenderInput", () => {
   test("a template name or version that matches no template is a violation on that field", () => {
     const byName = readRenderInput([pr({ templateName: "nope", templateParameters: seedParams() })], defaultDoc());
     expect(byName).toEqual({ violations: [expect.objectContaining({ field: "spec.templateName", rule: "template-exists" })] });
-    const byVersion = readRenderInput([pr({ templateName: "byoh-workload-cluster", templateVersion: "v9", templateParameters: seedParams() })], defaultDoc());
+    const byVersion = readRenderInput(
+      [pr({ templateName: "byoh-workload-cluster", templateVersion: "v9", templateParameters: seedParams() })],
+      defaultDoc(),
+    );
     expect(byVersion).toEqual({ violations: [expect.objectContaining({ field: "spec.templateVersion" })] });
     const alias = readRenderInput([fpr({ templateRef: { name: "nope" }, parameters: seedParams() })], defaultDoc());
     expect(alias).toEqual({ violations: [expect.objectContaining({ field: "spec.templateRef.name" })] });

@@ -15,16 +15,34 @@ const requests: [string, ByohTemplateParameters, Partial<ClusterTemplateSpec>][]
   ["seed 000 example", seedParams(), {}],
   ["1 master, no worker, installer", clusterParams(1, 0), { installer: INSTALLER }],
   ["3 masters, 5 workers", clusterParams(3, 5), {}],
-  ["5 masters, 2 workers, installer, custom port", clusterParams(5, 2, { k8sVersion: "v1.33.1" }), { installer: INSTALLER, controlPlaneEndpointPort: 8443 }],
-  ["IPv6", clusterParams(1, 1, { controlPlaneEndpoint: "2001:db8::100", podCIDR: "fd00:10::/56", serviceCIDR: "fd00:20::/108" }), {}],
-  ["Kubernetes 1.28 (no super-admin commands)", clusterParams(1, 1, { k8sVersion: "v1.28.9" }), { supportedK8sVersions: ["v1.28.9"] }],
+  [
+    "5 masters, 2 workers, installer, custom port",
+    clusterParams(5, 2, { k8sVersion: "v1.33.1" }),
+    { installer: INSTALLER, controlPlaneEndpointPort: 8443 },
+  ],
+  [
+    "IPv6",
+    clusterParams(1, 1, { controlPlaneEndpoint: "2001:db8::100", podCIDR: "fd00:10::/56", serviceCIDR: "fd00:20::/108" }),
+    {},
+  ],
+  [
+    "Kubernetes 1.28 (no super-admin commands)",
+    clusterParams(1, 1, { k8sVersion: "v1.28.9" }),
+    { supportedK8sVersions: ["v1.28.9"] },
+  ],
 ];
 
 function generate(params: ByohTemplateParameters, overrides: Partial<ClusterTemplateSpec>): KubeObject[] {
   const template = { ...defaultTemplate(), ...overrides };
   const defaulted = applyDefaults(params, template);
   expect(validateParameters(defaulted, template, { namespace: "o2ims" })).toEqual([]);
-  return generateCluster({ name: "edge-request", namespace: "o2ims", uid: "0b6f3d5e-1c1a-4e0e-9a43-1d2a4c7f9e21", params: defaulted, template });
+  return generateCluster({
+    name: "edge-request",
+    namespace: "o2ims",
+    uid: "0b6f3d5e-1c1a-4e0e-9a43-1d2a4c7f9e21",
+    params: defaulted,
+    template,
+  });
 }
 
 describe.each(crdSets().map(set => [set.name, set] as const))("upstream CRDs: %s", (_, set) => {
@@ -37,7 +55,8 @@ describe.each(crdSets().map(set => [set.name, set] as const))("upstream CRDs: %s
 
   describe("strictness of the check itself", () => {
     const objs = generate(clusterParams(1, 1), { installer: INSTALLER });
-    const find = (kind: string) => structuredClone(objs.find(o => o.kind === kind)!) as KubeObject & { spec: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const find = (kind: string) =>
+      structuredClone(objs.find(o => o.kind === kind)!) as KubeObject & { spec: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
     test("a misspelt ByoMachineTemplate selector (spec.template.spec.selectr) fails", () => {
       const bmt = find("ByoMachineTemplate");

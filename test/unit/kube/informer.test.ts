@@ -16,7 +16,14 @@ function fakeClient() {
 }
 
 const host = (name: string, id: string, rv: string): KubeObject => ({
-  metadata: { name, namespace: "default", uid: name, resourceVersion: rv, labels: { "host-id": id }, managedFields: [{ manager: "x" }] },
+  metadata: {
+    name,
+    namespace: "default",
+    uid: name,
+    resourceVersion: rv,
+    labels: { "host-id": id },
+    managedFields: [{ manager: "x" }],
+  },
 });
 
 describe("Informer", () => {
@@ -27,7 +34,12 @@ describe("Informer", () => {
     await inf.start();
     emit("ADDED", host("a", "1", "1"));
     emit("ADDED", host("b", "1", "2"));
-    expect(inf.byIndex("id", "1").map(h => h.metadata.name).sort()).toEqual(["a", "b"]);
+    expect(
+      inf
+        .byIndex("id", "1")
+        .map(h => h.metadata.name)
+        .sort(),
+    ).toEqual(["a", "b"]);
     expect(inf.get("a", "default")?.metadata.managedFields).toBeUndefined();
     emit("MODIFIED", host("a", "2", "3"));
     expect(inf.byIndex("id", "1").map(h => h.metadata.name)).toEqual(["b"]);

@@ -43,11 +43,13 @@ contexts:
 
   it("refuses exec plugins with a clear message, and a config without a server", () => {
     expect(() =>
-      parseKubeconfig(`current-context: x\nclusters: [{name: x, cluster: {server: "https://h"}}]\nusers: [{name: x, user: {exec: {command: aws}}}]\ncontexts: [{name: x, context: {cluster: x, user: x}}]`),
+      parseKubeconfig(
+        `current-context: x\nclusters: [{name: x, cluster: {server: "https://h"}}]\nusers: [{name: x, user: {exec: {command: aws}}}]\ncontexts: [{name: x, context: {cluster: x, user: x}}]`,
+      ),
     ).toThrow("exec and auth-provider plugins are not supported");
     expect(() => parseKubeconfig(`clusters: []`)).toThrow("no cluster server");
-    expect(() => parseKubeconfig(`current-context: gone\nclusters: [{name: a, cluster: {server: "https://h"}}]\ncontexts: []`)).toThrow(
-      'current-context "gone" is not among its contexts',
-    );
+    expect(() =>
+      parseKubeconfig(`current-context: gone\nclusters: [{name: a, cluster: {server: "https://h"}}]\ncontexts: []`),
+    ).toThrow('current-context "gone" is not among its contexts');
   });
 });

@@ -6,9 +6,16 @@ import type { PRObject, TemplateObject } from "../../../capabilities/o2ims/cache
 import type { KubeObject } from "../../../kube/types";
 import { listView } from "./list-view";
 
-const template = load(fs.readFileSync(path.join(__dirname, "../../../templates/byoh-workload-cluster.yaml"), "utf8")) as TemplateObject;
+const template = load(
+  fs.readFileSync(path.join(__dirname, "../../../templates/byoh-workload-cluster.yaml"), "utf8"),
+) as TemplateObject;
 
-const byoHost = (name: string, id: string, labels: Record<string, string> = {}, status: Record<string, unknown> = {}): KubeObject => ({
+const byoHost = (
+  name: string,
+  id: string,
+  labels: Record<string, string> = {},
+  status: Record<string, unknown> = {},
+): KubeObject => ({
   metadata: { name, namespace: "hosts", uid: `uid-${name}`, labels: { "host-id": id, ...labels } },
   status,
 });
@@ -24,16 +31,26 @@ const params = (masters: number[], workers: number[], extra: Record<string, unkn
   },
   ...extra,
 });
-const spec = (p: Record<string, unknown>, templateVersion?: string) => ({ templateName: "byoh-workload-cluster", templateVersion, templateParameters: p });
+const spec = (p: Record<string, unknown>, templateVersion?: string) => ({
+  templateName: "byoh-workload-cluster",
+  templateVersion,
+  templateParameters: p,
+});
 const hosts = [1, 2, 3, 4, 5].map(i => byoHost(`h${i}`, String(i)));
-const create = (p: Record<string, unknown>, v = view(hosts)) => validateRequest({ operation: "CREATE", namespace: "ns", name: "req", spec: spec(p) }, v);
+const create = (p: Record<string, unknown>, v = view(hosts)) =>
+  validateRequest({ operation: "CREATE", namespace: "ns", name: "req", spec: spec(p) }, v);
 const rules = (vs: { rule: string }[]) => vs.map(v => v.rule);
 
 describe("ProvisioningRequest defaulting", () => {
   it("fills the template version and the template's parameter defaults without overwriting given values", () => {
     const out = defaultRequest(spec(params([1], [2], { podCIDR: "10.200.0.0/16" })), view(hosts))!;
     expect(out.templateVersion).toBe("v1");
-    expect(out.templateParameters).toMatchObject({ k8sVersion: "v1.32.0", clusterProvisioner: "byoh", podCIDR: "10.200.0.0/16", serviceCIDR: "10.128.0.0/12" });
+    expect(out.templateParameters).toMatchObject({
+      k8sVersion: "v1.32.0",
+      clusterProvisioner: "byoh",
+      podCIDR: "10.200.0.0/16",
+      serviceCIDR: "10.128.0.0/12",
+    });
   });
   it("leaves an unknown template alone (validation denies it)", () => {
     expect(defaultRequest({ templateName: "nope", templateParameters: {} }, view(hosts))).toBeUndefined();
@@ -46,9 +63,17 @@ describe("ProvisioningRequest validation", () => {
   });
 
   it("names unknown templates and versions with what exists", () => {
-    const v = validateRequest({ operation: "CREATE", namespace: "ns", name: "r", spec: { templateName: "nope", templateParameters: {} } }, view(hosts));
-    expect(denialMessage(v)).toBe('ProvisioningRequest rejected: spec.templateName: no ClusterTemplate named "nope"; available templates: byoh-workload-cluster/v1');
-    const v2 = validateRequest({ operation: "CREATE", namespace: "ns", name: "r", spec: spec(params([1], []), "v2") }, view(hosts));
+    const v = validateRequest(
+      { operation: "CREATE", namespace: "ns", name: "r", spec: { templateName: "nope", templateParameters: {} } },
+      view(hosts),
+    );
+    expect(denialMessage(v)).toBe(
+      'ProvisioningRequest rejected: spec.templateName: no ClusterTemplate named "nope"; available templates: byoh-workload-cluster/v1',
+    );
+    const v2 = validateRequest(
+      { operation: "CREATE", namespace: "ns", name: "r", spec: spec(params([1], []), "v2") },
+      view(hosts),
+    );
     expect(v2[0].message).toBe('ClusterTemplate byoh-workload-cluster has no version "v2"; available versions: v1');
   });
 
@@ -66,7 +91,12 @@ describe("ProvisioningRequest validation", () => {
   });
 
   it("denies a host already attached to a machine", () => {
-    const taken = byoHost("h2", "2", { "cluster.x-k8s.io/cluster-name": "other", "byoh.infrastructure.cluster.x-k8s.io/byomachine-name": "x.m" }, { machineRef: { name: "m" } });
+    const taken = byoHost(
+      "h2",
+      "2",
+      { "cluster.x-k8s.io/cluster-name": "other", "byoh.infrastructure.cluster.x-k8s.io/byomachine-name": "x.m" },
+      { machineRef: { name: "m" } },
+    );
     const v = create(params([1], [2]), view([byoHost("h1", "1"), taken]));
     expect(rules(v)).toEqual(["host-free"]);
     expect(v[0].message).toContain("of cluster other");
@@ -94,16 +124,36 @@ describe("ProvisioningRequest validation", () => {
 
   describe("updates", () => {
     const attached = (i: number) =>
-      byoHost(`h${i}`, String(i), { "cluster.x-k8s.io/cluster-name": "edge", "byoh.infrastructure.cluster.x-k8s.io/byomachine-name": `ns.m${i}` }, { machineRef: { name: `m${i}` } });
+      byoHost(
+        `h${i}`,
+        String(i),
+        { "cluster.x-k8s.io/cluster-name": "edge", "byoh.infrastructure.cluster.x-k8s.io/byomachine-name": `ns.m${i}` },
+        { machineRef: { name: `m${i}` } },
+      );
     const live = [attached(1), attached(2), byoHost("h3", "3")];
-    const update = (before: Record<string, unknown>, after: Record<string, unknown>, extra: Partial<ReturnType<typeof spec>> = {}) =>
-      validateRequest({ operation: "UPDATE", namespace: "ns", name: "req", spec: { ...spec(after, "v1"), ...extra }, oldSpec: spec(before, "v1") }, view(live));
+    const update = (
+      before: Record<string, unknown>,
+      after: Record<string, unknown>,
+      extra: Partial<ReturnType<typeof spec>> = {},
+    ) =>
+      validateRequest(
+        {
+          operation: "UPDATE",
+          namespace: "ns",
+          name: "req",
+          spec: { ...spec(after, "v1"), ...extra },
+          oldSpec: spec(before, "v1"),
+        },
+        view(live),
+      );
 
     it("allows adding a worker; its own attached hosts are not 'taken'", () => {
       expect(update(params([1], [2]), params([1], [2, 3]))).toEqual([]);
     });
     it("allows a metadata-only update without looking at anything", () => {
-      expect(validateRequest({ operation: "UPDATE", namespace: "ns", name: "req", spec: spec({}), oldSpec: spec({}) }, view([]))).toEqual([]);
+      expect(
+        validateRequest({ operation: "UPDATE", namespace: "ns", name: "req", spec: spec({}), oldSpec: spec({}) }, view([])),
+      ).toEqual([]);
     });
     it("rejects a template change as immutable", () => {
       const v = update(params([1], [2]), params([1], [2]), { templateVersion: "v2" });

@@ -8,12 +8,14 @@ import type { ByohTemplateParameters } from "../../../api/generated/types";
 export function listView(template: TemplateObject, hosts: KubeObject[], requests: PRObject[] = []): AdmissionView {
   const params = (r: PRObject) => (r.spec.templateParameters ?? {}) as Partial<ByohTemplateParameters>;
   return {
-    findTemplate: (n, v) => (n === template.spec.templateName && (!v || v === template.spec.templateVersion) ? template : undefined),
+    findTemplate: (n, v) =>
+      n === template.spec.templateName && (!v || v === template.spec.templateVersion) ? template : undefined,
     templateVersions: n => (n === template.spec.templateName ? [template.spec.templateVersion] : []),
     templateNames: () => [`${template.spec.templateName}/${template.spec.templateVersion}`],
     byoHostsNamed: name => hosts.filter(h => h.metadata.name === name),
     requestsPinning: (hostName, hostId) =>
       requests.filter(r => hostsOf(params(r)).some(({ host }) => host.hostName === hostName || String(host.hostId) === hostId)),
-    requestsForCluster: (ns, clusterName) => requests.filter(r => r.metadata.namespace === ns && params(r).clusterName === clusterName),
+    requestsForCluster: (ns, clusterName) =>
+      requests.filter(r => r.metadata.namespace === ns && params(r).clusterName === clusterName),
   };
 }

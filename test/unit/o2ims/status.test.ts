@@ -2,7 +2,10 @@ import { computeStatus, ObservedCluster } from "../../../capabilities/o2ims/stat
 import type { KubeObject } from "../../../kube/types";
 
 const NOW = new Date("2026-01-01T00:10:00Z");
-const obj = (name: string, extra: Partial<KubeObject> = {}): KubeObject => ({ metadata: { name, namespace: "ns", uid: `uid-${name}`, generation: 1 }, ...extra });
+const obj = (name: string, extra: Partial<KubeObject> = {}): KubeObject => ({
+  metadata: { name, namespace: "ns", uid: `uid-${name}`, generation: 1 },
+  ...extra,
+});
 
 const host = (name: string, id: string, attachedTo?: string, condition?: { status: string; reason: string; message?: string }) =>
   obj(name, {
@@ -10,7 +13,15 @@ const host = (name: string, id: string, attachedTo?: string, condition?: { statu
       name,
       namespace: "default",
       uid: `uid-${name}`,
-      labels: { "host-id": id, ...(attachedTo ? { "cluster.x-k8s.io/cluster-name": attachedTo, "byoh.infrastructure.cluster.x-k8s.io/byomachine-name": `ns.${name}-m` } : {}) },
+      labels: {
+        "host-id": id,
+        ...(attachedTo
+          ? {
+              "cluster.x-k8s.io/cluster-name": attachedTo,
+              "byoh.infrastructure.cluster.x-k8s.io/byomachine-name": `ns.${name}-m`,
+            }
+          : {}),
+      },
     },
     status: {
       ...(attachedTo ? { machineRef: { name: `${name}-m` } } : {}),
@@ -20,8 +31,10 @@ const host = (name: string, id: string, attachedTo?: string, condition?: { statu
 
 const kcp = (ready: number, updated = ready, version = "v1.32.0") =>
   obj("edge-control-plane", { status: { readyReplicas: ready, updatedReplicas: updated, version, observedGeneration: 1 } });
-const md = (name: string, ready: number) => obj(name, { spec: { replicas: 1 }, status: { readyReplicas: ready, updatedReplicas: 1, observedGeneration: 1 } });
-const cluster = (cpReady: boolean) => obj("edge", { status: { controlPlaneReady: cpReady, infrastructureReady: true, phase: "Provisioned" } });
+const md = (name: string, ready: number) =>
+  obj(name, { spec: { replicas: 1 }, status: { readyReplicas: ready, updatedReplicas: 1, observedGeneration: 1 } });
+const cluster = (cpReady: boolean) =>
+  obj("edge", { status: { controlPlaneReady: cpReady, infrastructureReady: true, phase: "Provisioned" } });
 
 function observed(over: Partial<ObservedCluster> = {}): ObservedCluster {
   return {
@@ -60,7 +73,13 @@ describe("computeStatus", () => {
   });
 
   it("does not call a cluster fulfilled because its phase says Provisioned (BYOH reports that at once)", () => {
-    const s = computeStatus(observed({ cluster: cluster(false), controlPlane: kcp(0), byoHosts: [host("target-3", "3", "edge"), host("target-4", "4")] }));
+    const s = computeStatus(
+      observed({
+        cluster: cluster(false),
+        controlPlane: kcp(0),
+        byoHosts: [host("target-3", "3", "edge"), host("target-4", "4")],
+      }),
+    );
     expect(s.state).toBe("progressing");
     expect(s.stage).toBe("ControlPlaneProvisioning");
     expect(s.message).toBe("control plane 0/1 ready");
@@ -68,7 +87,12 @@ describe("computeStatus", () => {
 
   it("moves to the workers once the control plane is ready, and names the hosts it waits for", () => {
     const s = computeStatus(
-      observed({ cluster: cluster(true), controlPlane: kcp(1), byoHosts: [host("target-3", "3", "edge"), host("target-4", "4")], machineDeployments: new Map([["edge-worker-4", md("edge-worker-4", 0)]]) }),
+      observed({
+        cluster: cluster(true),
+        controlPlane: kcp(1),
+        byoHosts: [host("target-3", "3", "edge"), host("target-4", "4")],
+        machineDeployments: new Map([["edge-worker-4", md("edge-worker-4", 0)]]),
+      }),
     );
     expect(s.stage).toBe("WaitingForWorkerHosts");
     expect(s.message).toBe("control plane 1/1 ready, workers 0/1 ready; waiting for hosts target-4");
@@ -91,14 +115,25 @@ describe("computeStatus", () => {
   });
 
   it("is not fulfilled while a worker MachineDeployment does not exist yet", () => {
-    const s = computeStatus(observed({ cluster: cluster(true), controlPlane: kcp(1), byoHosts: [host("target-3", "3", "edge"), host("target-4", "4", "edge")] }));
+    const s = computeStatus(
+      observed({
+        cluster: cluster(true),
+        controlPlane: kcp(1),
+        byoHosts: [host("target-3", "3", "edge"), host("target-4", "4", "edge")],
+      }),
+    );
     expect(s.state).toBe("progressing");
     expect(s.stage).toBe("WorkersProvisioning");
   });
 
   it("reports an upgrade in progress until every control-plane replica runs the new version", () => {
     const s = computeStatus(
-      observed({ k8sVersion: "v1.32.4", cluster: cluster(true), controlPlane: kcp(1, 0, "v1.32.0"), byoHosts: [host("target-3", "3", "edge"), host("target-4", "4", "edge")] }),
+      observed({
+        k8sVersion: "v1.32.4",
+        cluster: cluster(true),
+        controlPlane: kcp(1, 0, "v1.32.0"),
+        byoHosts: [host("target-3", "3", "edge"), host("target-4", "4", "edge")],
+      }),
     );
     expect(s.stage).toBe("ControlPlaneProvisioning");
     expect(s.message).toBe("control plane upgrading to v1.32.4: 0/1 updated");
@@ -109,7 +144,10 @@ describe("computeStatus", () => {
       observed({
         cluster: cluster(false),
         controlPlane: kcp(0),
-        byoHosts: [host("target-3", "3", "edge", { status: "False", reason: "CloudInitExecutionFailed", message: "kubeadm init failed" }), host("target-4", "4")],
+        byoHosts: [
+          host("target-3", "3", "edge", { status: "False", reason: "CloudInitExecutionFailed", message: "kubeadm init failed" }),
+          host("target-4", "4"),
+        ],
       }),
     );
     expect(s.state).toBe("failed");
@@ -119,13 +157,26 @@ describe("computeStatus", () => {
 
   it("ignores a bootstrap condition that is only waiting (severity Info)", () => {
     const s = computeStatus(
-      observed({ cluster: cluster(false), controlPlane: kcp(0), byoHosts: [host("target-3", "3", "edge", { status: "False", reason: "WaitingForMachineRefToBeAssigned" }), host("target-4", "4")] }),
+      observed({
+        cluster: cluster(false),
+        controlPlane: kcp(0),
+        byoHosts: [
+          host("target-3", "3", "edge", { status: "False", reason: "WaitingForMachineRefToBeAssigned" }),
+          host("target-4", "4"),
+        ],
+      }),
     );
     expect(s.state).toBe("progressing");
   });
 
   it("fails when a pinned host is attached to another cluster", () => {
-    const s = computeStatus(observed({ cluster: cluster(false), controlPlane: kcp(0), byoHosts: [host("target-3", "3", "other"), host("target-4", "4")] }));
+    const s = computeStatus(
+      observed({
+        cluster: cluster(false),
+        controlPlane: kcp(0),
+        byoHosts: [host("target-3", "3", "other"), host("target-4", "4")],
+      }),
+    );
     expect(s.state).toBe("failed");
     expect(ready(s).reason).toBe("HostUnavailable");
     expect(s.message).toContain("target-3 is attached to another cluster");
@@ -150,10 +201,18 @@ describe("computeStatus", () => {
 
   it("measures the timeout from when the current stage began, and says when to look again", () => {
     const started = new Date(NOW.getTime() - 100_000).toISOString();
-    const s = computeStatus(observed({ cluster: cluster(false), controlPlane: kcp(0), previousStage: { stage: "WaitingForControlPlaneHosts", since: started } }));
+    const s = computeStatus(
+      observed({
+        cluster: cluster(false),
+        controlPlane: kcp(0),
+        previousStage: { stage: "WaitingForControlPlaneHosts", since: started },
+      }),
+    );
     expect(s.state).toBe("progressing");
     expect(s.timeoutInMs).toBe(500_000);
-    const other = computeStatus(observed({ cluster: cluster(false), controlPlane: kcp(0), previousStage: { stage: "Creating", since: started } }));
+    const other = computeStatus(
+      observed({ cluster: cluster(false), controlPlane: kcp(0), previousStage: { stage: "Creating", since: started } }),
+    );
     expect(other.timeoutInMs).toBe(600_000);
   });
 });

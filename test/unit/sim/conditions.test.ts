@@ -1,11 +1,23 @@
-import { falseCondition, mirror, nowTime, sameConditions, setConditions, summary, trueCondition } from "../../../local/sim/conditions";
+import {
+  falseCondition,
+  mirror,
+  nowTime,
+  sameConditions,
+  setConditions,
+  summary,
+  trueCondition,
+} from "../../../local/sim/conditions";
 
 const T0 = "2024-01-01T00:00:00Z";
 const T1 = "2024-01-01T00:01:00Z";
 
 describe("setConditions", () => {
   it("orders Ready first, then alphabetically, and drops severity on True", () => {
-    const out = setConditions(undefined, [trueCondition("Zeta"), { type: "Alpha", status: "True", severity: "Info" }, trueCondition("Ready")], T0);
+    const out = setConditions(
+      undefined,
+      [trueCondition("Zeta"), { type: "Alpha", status: "True", severity: "Info" }, trueCondition("Ready")],
+      T0,
+    );
     expect(out.map(c => c.type)).toEqual(["Ready", "Alpha", "Zeta"]);
     expect(out[1].severity).toBeUndefined();
   });
@@ -13,7 +25,13 @@ describe("setConditions", () => {
   it("keeps lastTransitionTime unless the status flips, and keeps unmentioned types", () => {
     const first = setConditions(undefined, [falseCondition("A", "Waiting"), trueCondition("B")], T0);
     const second = setConditions(first, [falseCondition("A", "OtherReason", "Warning")], T1);
-    expect(second.find(c => c.type === "A")).toEqual({ type: "A", status: "False", severity: "Warning", reason: "OtherReason", lastTransitionTime: T0 });
+    expect(second.find(c => c.type === "A")).toEqual({
+      type: "A",
+      status: "False",
+      severity: "Warning",
+      reason: "OtherReason",
+      lastTransitionTime: T0,
+    });
     expect(second.find(c => c.type === "B")?.lastTransitionTime).toBe(T0);
     const third = setConditions(second, [trueCondition("A")], T1);
     expect(third.find(c => c.type === "A")).toEqual({ type: "A", status: "True", lastTransitionTime: T1 });
@@ -26,7 +44,11 @@ describe("summary", () => {
   });
 
   it("takes the most severe False part", () => {
-    const s = summary("Ready", [falseCondition("A", "Slow", "Info"), falseCondition("B", "Broken", "Error", "it broke"), falseCondition("C", "Meh", "Warning")]);
+    const s = summary("Ready", [
+      falseCondition("A", "Slow", "Info"),
+      falseCondition("B", "Broken", "Error", "it broke"),
+      falseCondition("C", "Meh", "Warning"),
+    ]);
     expect(s).toEqual({ type: "Ready", status: "False", severity: "Error", reason: "Broken", message: "it broke" });
   });
 });
@@ -34,15 +56,32 @@ describe("summary", () => {
 describe("mirror", () => {
   it("copies the source condition under a new type, or uses the fallback", () => {
     const src = { type: "Ready", status: "False" as const, severity: "Info" as const, reason: "X", lastTransitionTime: T0 };
-    expect(mirror("InfrastructureReady", src, trueCondition(""))).toEqual({ type: "InfrastructureReady", status: "False", severity: "Info", reason: "X" });
-    expect(mirror("InfrastructureReady", undefined, falseCondition("", "Waiting"))).toEqual({ type: "InfrastructureReady", status: "False", severity: "Info", reason: "Waiting" });
+    expect(mirror("InfrastructureReady", src, trueCondition(""))).toEqual({
+      type: "InfrastructureReady",
+      status: "False",
+      severity: "Info",
+      reason: "X",
+    });
+    expect(mirror("InfrastructureReady", undefined, falseCondition("", "Waiting"))).toEqual({
+      type: "InfrastructureReady",
+      status: "False",
+      severity: "Info",
+      reason: "Waiting",
+    });
   });
 });
 
 describe("sameConditions / nowTime", () => {
   it("ignores transition times", () => {
-    expect(sameConditions(setConditions(undefined, [trueCondition("A")], T0), setConditions(undefined, [trueCondition("A")], T1))).toBe(true);
-    expect(sameConditions(setConditions(undefined, [trueCondition("A")], T0), setConditions(undefined, [falseCondition("A", "R")], T0))).toBe(false);
+    expect(
+      sameConditions(setConditions(undefined, [trueCondition("A")], T0), setConditions(undefined, [trueCondition("A")], T1)),
+    ).toBe(true);
+    expect(
+      sameConditions(
+        setConditions(undefined, [trueCondition("A")], T0),
+        setConditions(undefined, [falseCondition("A", "R")], T0),
+      ),
+    ).toBe(false);
   });
 
   it("formats times at seconds precision", () => {

@@ -1,4 +1,14 @@
-import { compareVersions, generateName, hostFromProviderId, ipFor, lowestVersion, macFor, providerIdFor, resolveIntOrPercent, shortHash } from "../../../local/sim/names";
+import {
+  compareVersions,
+  generateName,
+  hostFromProviderId,
+  ipFor,
+  lowestVersion,
+  macFor,
+  providerIdFor,
+  resolveIntOrPercent,
+  shortHash,
+} from "../../../local/sim/names";
 import { attachedMachineKey } from "../../../local/sim/reconcilers/agent";
 
 describe("names", () => {
@@ -41,8 +51,17 @@ describe("hosts", () => {
   });
 
   it("finds the ByoMachine a host is attached to from machineRef or label", () => {
-    expect(attachedMachineKey({ metadata: { name: "h", namespace: "hosts" }, status: { machineRef: { name: "bm", namespace: "ns" } } })).toBe("ns/bm");
-    expect(attachedMachineKey({ metadata: { name: "h", labels: { "byoh.infrastructure.cluster.x-k8s.io/byomachine-name": "ns.bm.x" } } })).toBe("ns/bm.x");
+    expect(
+      attachedMachineKey({
+        metadata: { name: "h", namespace: "hosts" },
+        status: { machineRef: { name: "bm", namespace: "ns" } },
+      }),
+    ).toBe("ns/bm");
+    expect(
+      attachedMachineKey({
+        metadata: { name: "h", labels: { "byoh.infrastructure.cluster.x-k8s.io/byomachine-name": "ns.bm.x" } },
+      }),
+    ).toBe("ns/bm.x");
     expect(attachedMachineKey({ metadata: { name: "h" } })).toBeUndefined();
   });
 });

@@ -2,7 +2,12 @@ import { planRollout, SetState, Strategy } from "../../../local/sim/rollout";
 
 const pinned: Strategy = { type: "RollingUpdate", maxSurge: 0, maxUnavailable: 1 };
 const surge: Strategy = { type: "RollingUpdate", maxSurge: 1, maxUnavailable: 0 };
-const set = (name: string, replicas: number, machines: number, running: number): SetState => ({ name, replicas, machines, running });
+const set = (name: string, replicas: number, machines: number, running: number): SetState => ({
+  name,
+  replicas,
+  machines,
+  running,
+});
 
 describe("planRollout", () => {
   it("gives a first revision all replicas", () => {
@@ -55,7 +60,13 @@ describe("planRollout", () => {
 
   it("OnDelete: old sets shrink only as their machines disappear", () => {
     const onDelete: Strategy = { type: "OnDelete", maxSurge: 0, maxUnavailable: 1 };
-    expect(planRollout(2, onDelete, set("new", 0, 0, 0), [set("old", 2, 2, 2)])).toEqual({ newReplicas: 0, oldReplicas: new Map() });
-    expect(planRollout(2, onDelete, set("new", 0, 0, 0), [set("old", 2, 1, 1)])).toEqual({ newReplicas: 1, oldReplicas: new Map([["old", 1]]) });
+    expect(planRollout(2, onDelete, set("new", 0, 0, 0), [set("old", 2, 2, 2)])).toEqual({
+      newReplicas: 0,
+      oldReplicas: new Map(),
+    });
+    expect(planRollout(2, onDelete, set("new", 0, 0, 0), [set("old", 2, 1, 1)])).toEqual({
+      newReplicas: 1,
+      oldReplicas: new Map([["old", 1]]),
+    });
   });
 });

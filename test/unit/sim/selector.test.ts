@@ -24,7 +24,9 @@ describe("matchesSelector", () => {
     expect(matchesSelector({ matchExpressions: [{ key: "missing", operator: "NotIn", values: ["3"] }] }, labels)).toBe(true);
     expect(matchesSelector({ matchExpressions: [{ key: "rack", operator: "Exists" }] }, labels)).toBe(true);
     expect(matchesSelector({ matchExpressions: [{ key: "gpu", operator: "Exists" }] }, labels)).toBe(false);
-    expect(matchesSelector({ matchExpressions: [{ key: "cluster.x-k8s.io/cluster-name", operator: "DoesNotExist" }] }, labels)).toBe(true);
+    expect(
+      matchesSelector({ matchExpressions: [{ key: "cluster.x-k8s.io/cluster-name", operator: "DoesNotExist" }] }, labels),
+    ).toBe(true);
     expect(matchesSelector({ matchExpressions: [{ key: "site", operator: "DoesNotExist" }] }, labels)).toBe(false);
   });
 
@@ -43,9 +45,15 @@ describe("candidatePairs", () => {
   it("picks the narrowest positive requirement for an index lookup", () => {
     expect(candidatePairs({ matchLabels: { site: "edge", "host-id": "3" } })).toEqual(["site=edge"]);
     expect(
-      candidatePairs({ matchExpressions: [{ key: "host-id", operator: "In", values: ["1", "2"] }], matchLabels: { site: "edge" } }),
+      candidatePairs({
+        matchExpressions: [{ key: "host-id", operator: "In", values: ["1", "2"] }],
+        matchLabels: { site: "edge" },
+      }),
     ).toEqual(["site=edge"]);
-    expect(candidatePairs({ matchExpressions: [{ key: "host-id", operator: "In", values: ["1", "2"] }] })).toEqual(["host-id=1", "host-id=2"]);
+    expect(candidatePairs({ matchExpressions: [{ key: "host-id", operator: "In", values: ["1", "2"] }] })).toEqual([
+      "host-id=1",
+      "host-id=2",
+    ]);
   });
 
   it("gives undefined (scan every host) without a positive requirement", () => {

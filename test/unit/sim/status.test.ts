@@ -21,7 +21,15 @@ describe("kcpStatus", () => {
 
   it("is not initialized and not ready before the first machine runs", () => {
     const s = kcpStatus(kcp("v1.32.0"), [machine("m1", "v1.32.0", false)], "c", NOW);
-    expect(s).toMatchObject({ replicas: 1, updatedReplicas: 1, readyReplicas: 0, unavailableReplicas: 1, initialized: false, ready: false, observedGeneration: 2 });
+    expect(s).toMatchObject({
+      replicas: 1,
+      updatedReplicas: 1,
+      readyReplicas: 0,
+      unavailableReplicas: 1,
+      initialized: false,
+      ready: false,
+      observedGeneration: 2,
+    });
     expect(s.version).toBeUndefined();
     expect(findCondition(s.conditions, "Available")).toMatchObject({ status: "False", reason: "WaitingForKubeadmInit" });
     expect(findCondition(s.conditions, "Ready")?.status).toBe("False");
@@ -31,14 +39,19 @@ describe("kcpStatus", () => {
   it("is ready with Available/MachinesReady True once its machines run", () => {
     const s = kcpStatus(kcp("v1.32.0"), [machine("m1", "v1.32.0", true)], "c", NOW);
     expect(s).toMatchObject({ readyReplicas: 1, unavailableReplicas: 0, initialized: true, ready: true, version: "v1.32.0" });
-    for (const t of ["Ready", "Available", "MachinesReady", "Resized", "MachinesSpecUpToDate"]) expect(findCondition(s.conditions, t)?.status).toBe("True");
+    for (const t of ["Ready", "Available", "MachinesReady", "Resized", "MachinesSpecUpToDate"])
+      expect(findCondition(s.conditions, t)?.status).toBe("True");
   });
 
   it("during an upgrade counts only new-version machines as updated/ready and reports the lowest running version", () => {
     const machines = [machine("m1", "v1.32.0", true), machine("m2", "v1.33.1", true), machine("m3", "v1.32.0", true)];
     const s = kcpStatus(kcp("v1.33.1", 3, { initialized: true }), machines, "c", NOW);
     expect(s).toMatchObject({ replicas: 3, updatedReplicas: 1, readyReplicas: 1, version: "v1.32.0", initialized: true });
-    expect(findCondition(s.conditions, "MachinesSpecUpToDate")).toMatchObject({ status: "False", reason: "RollingUpdateInProgress", severity: "Warning" });
+    expect(findCondition(s.conditions, "MachinesSpecUpToDate")).toMatchObject({
+      status: "False",
+      reason: "RollingUpdateInProgress",
+      severity: "Warning",
+    });
   });
 
   it("keeps initialized and the last version while no machine runs (1-replica rollout)", () => {
@@ -53,25 +66,44 @@ describe("clusterStatus", () => {
     spec,
     status,
   });
-  const refs = { infrastructureRef: { kind: "ByoCluster", name: "c" }, controlPlaneRef: { kind: "KubeadmControlPlane", name: "cp" } };
-  const byoCluster: ByoCluster = { metadata: { name: "c" }, status: { ready: true, conditions: setConditions(undefined, [trueCondition("Ready")], NOW) } };
+  const refs = {
+    infrastructureRef: { kind: "ByoCluster", name: "c" },
+    controlPlaneRef: { kind: "KubeadmControlPlane", name: "cp" },
+  };
+  const byoCluster: ByoCluster = {
+    metadata: { name: "c" },
+    status: { ready: true, conditions: setConditions(undefined, [trueCondition("Ready")], NOW) },
+  };
 
   it("goes Pending -> Provisioning -> Provisioned and mirrors infrastructure/control plane", () => {
     expect(clusterStatus(cluster({}), { now: NOW }).phase).toBe("Pending");
     expect(clusterStatus(cluster(refs), { now: NOW }).phase).toBe("Provisioning");
-    const s = clusterStatus(cluster({ ...refs, controlPlaneEndpoint: { host: "10.0.0.1", port: 6443 } }), { byoCluster, now: NOW });
+    const s = clusterStatus(cluster({ ...refs, controlPlaneEndpoint: { host: "10.0.0.1", port: 6443 } }), {
+      byoCluster,
+      now: NOW,
+    });
     expect(s).toMatchObject({ phase: "Provisioned", infrastructureReady: true, controlPlaneReady: false, observedGeneration: 1 });
     expect(findCondition(s.conditions, "InfrastructureReady")?.status).toBe("True");
-    expect(findCondition(s.conditions, "ControlPlaneInitialized")).toMatchObject({ status: "False", reason: "WaitingForControlPlaneProviderInitialized" });
+    expect(findCondition(s.conditions, "ControlPlaneInitialized")).toMatchObject({
+      status: "False",
+      reason: "WaitingForControlPlaneProviderInitialized",
+    });
     expect(findCondition(s.conditions, "Ready")).toMatchObject({ status: "False", reason: "WaitingForControlPlane" });
   });
 
   it("is Ready with the control plane ready, and ControlPlaneInitialized never flips back", () => {
-    const kcp: KubeadmControlPlane = { metadata: { name: "cp" }, status: { ready: true, initialized: true, conditions: setConditions(undefined, [trueCondition("Ready")], NOW) } };
+    const kcp: KubeadmControlPlane = {
+      metadata: { name: "cp" },
+      status: { ready: true, initialized: true, conditions: setConditions(undefined, [trueCondition("Ready")], NOW) },
+    };
     const s = clusterStatus(cluster(refs), { byoCluster, kcp, now: NOW });
     expect(s.controlPlaneReady).toBe(true);
     expect(findCondition(s.conditions, "Ready")?.status).toBe("True");
-    const later = clusterStatus(cluster(refs, s), { byoCluster, kcp: { metadata: { name: "cp" }, status: { ready: false, initialized: false } }, now: NOW });
+    const later = clusterStatus(cluster(refs, s), {
+      byoCluster,
+      kcp: { metadata: { name: "cp" }, status: { ready: false, initialized: false } },
+      now: NOW,
+    });
     expect(findCondition(later.conditions, "ControlPlaneInitialized")?.status).toBe("True");
     expect(later.controlPlaneReady).toBe(false);
   });
@@ -85,10 +117,30 @@ describe("machineDeploymentStatus", () => {
   const md: MachineDeployment = { metadata: { name: "md", namespace: "ns", generation: 3 }, spec: { replicas: 1 } };
 
   it("is ScalingUp until the machine runs, then Running", () => {
-    let s = machineDeploymentStatus(md, { machines: [machine("a", "v1", false)], newMachines: [machine("a", "v1", false)], maxUnavailable: 0, selector: "x=y", now: NOW });
-    expect(s).toMatchObject({ phase: "ScalingUp", replicas: 1, updatedReplicas: 1, readyReplicas: 0, availableReplicas: 0, unavailableReplicas: 1, observedGeneration: 3 });
+    let s = machineDeploymentStatus(md, {
+      machines: [machine("a", "v1", false)],
+      newMachines: [machine("a", "v1", false)],
+      maxUnavailable: 0,
+      selector: "x=y",
+      now: NOW,
+    });
+    expect(s).toMatchObject({
+      phase: "ScalingUp",
+      replicas: 1,
+      updatedReplicas: 1,
+      readyReplicas: 0,
+      availableReplicas: 0,
+      unavailableReplicas: 1,
+      observedGeneration: 3,
+    });
     expect(findCondition(s.conditions, "Available")?.status).toBe("False");
-    s = machineDeploymentStatus(md, { machines: [machine("a", "v1", true)], newMachines: [machine("a", "v1", true)], maxUnavailable: 0, selector: "x=y", now: NOW });
+    s = machineDeploymentStatus(md, {
+      machines: [machine("a", "v1", true)],
+      newMachines: [machine("a", "v1", true)],
+      maxUnavailable: 0,
+      selector: "x=y",
+      now: NOW,
+    });
     expect(s).toMatchObject({ phase: "Running", readyReplicas: 1, availableReplicas: 1, unavailableReplicas: 0 });
     expect(findCondition(s.conditions, "Available")?.status).toBe("True");
   });
@@ -102,7 +154,9 @@ describe("machineDeploymentStatus", () => {
   it("is Failed when a machine reports a failure", () => {
     const failed = machine("a", "v1", false);
     failed.status!.failureReason = "CreateError";
-    expect(machineDeploymentStatus(md, { machines: [failed], newMachines: [failed], maxUnavailable: 0, selector: "", now: NOW }).phase).toBe("Failed");
+    expect(
+      machineDeploymentStatus(md, { machines: [failed], newMachines: [failed], maxUnavailable: 0, selector: "", now: NOW }).phase,
+    ).toBe("Failed");
   });
 });
 
@@ -113,7 +167,10 @@ describe("machineStatus", () => {
   });
 
   it("walks Pending -> Provisioning -> Running with nodeRef from the providerID", () => {
-    expect(machineStatus(m(), { now: NOW, bootstrapWaitReason: "WaitingForControlPlaneAvailable" })).toMatchObject({ phase: "Pending", bootstrapReady: false });
+    expect(machineStatus(m(), { now: NOW, bootstrapWaitReason: "WaitingForControlPlaneAvailable" })).toMatchObject({
+      phase: "Pending",
+      bootstrapReady: false,
+    });
     expect(machineStatus(m("s"), { now: NOW }).phase).toBe("Provisioning");
     const bm: ByoMachine = { metadata: { name: "m" }, spec: { providerID: "byoh://host-3/abcdef" }, status: { ready: true } };
     const s = machineStatus(m("s"), { byoMachine: bm, now: NOW });
@@ -126,7 +183,10 @@ describe("machineStatus", () => {
 describe("bootstrap gating", () => {
   const cluster = (infra: boolean, initialized: boolean): Cluster => ({
     metadata: { name: "c" },
-    status: { infrastructureReady: infra, conditions: initialized ? setConditions(undefined, [trueCondition("ControlPlaneInitialized")], NOW) : [] },
+    status: {
+      infrastructureReady: infra,
+      conditions: initialized ? setConditions(undefined, [trueCondition("ControlPlaneInitialized")], NOW) : [],
+    },
   });
 
   it("lets the first control-plane machine go once infrastructure is ready, workers only after initialisation", () => {
@@ -146,8 +206,17 @@ describe("bootstrap gating", () => {
 describe("strategyOf", () => {
   it("defaults to maxSurge 0 / maxUnavailable 1 without a strategy, CAPI defaults inside one", () => {
     expect(strategyOf({ metadata: { name: "md" }, spec: {} })).toEqual({ type: "RollingUpdate", maxSurge: 0, maxUnavailable: 1 });
-    expect(strategyOf({ metadata: { name: "md" }, spec: { strategy: { type: "RollingUpdate", rollingUpdate: {} } } })).toEqual({ type: "RollingUpdate", maxSurge: 1, maxUnavailable: 0 });
-    expect(strategyOf({ metadata: { name: "md" }, spec: { replicas: 4, strategy: { rollingUpdate: { maxSurge: "25%", maxUnavailable: "50%" } } } })).toEqual({
+    expect(strategyOf({ metadata: { name: "md" }, spec: { strategy: { type: "RollingUpdate", rollingUpdate: {} } } })).toEqual({
+      type: "RollingUpdate",
+      maxSurge: 1,
+      maxUnavailable: 0,
+    });
+    expect(
+      strategyOf({
+        metadata: { name: "md" },
+        spec: { replicas: 4, strategy: { rollingUpdate: { maxSurge: "25%", maxUnavailable: "50%" } } },
+      }),
+    ).toEqual({
       type: "RollingUpdate",
       maxSurge: 1,
       maxUnavailable: 2,
@@ -158,7 +227,9 @@ describe("strategyOf", () => {
 describe("statusDiffers", () => {
   it("ignores condition transition times and unmentioned fields", () => {
     const a = { ready: true, conditions: setConditions(undefined, [trueCondition("Ready")], NOW), other: 1 };
-    expect(statusDiffers(a, { ready: true, conditions: setConditions(undefined, [trueCondition("Ready")], "2025-01-01T00:00:00Z") })).toBe(false);
+    expect(
+      statusDiffers(a, { ready: true, conditions: setConditions(undefined, [trueCondition("Ready")], "2025-01-01T00:00:00Z") }),
+    ).toBe(false);
     expect(statusDiffers(a, { ready: false })).toBe(true);
     expect(statusDiffers(undefined, { ready: true })).toBe(true);
   });

@@ -3,7 +3,8 @@ import { R } from "../../../kube/resources";
 import { Store } from "../../../local/sim/store";
 
 /** Feeds watch events straight into the store, as its informer would (no API server needed). */
-const feed = (store: Store, phase: WatchPhase, obj: KubeObject) => (store as unknown as { apply(p: WatchPhase, o: KubeObject): void }).apply(phase, obj);
+const feed = (store: Store, phase: WatchPhase, obj: KubeObject) =>
+  (store as unknown as { apply(p: WatchPhase, o: KubeObject): void }).apply(phase, obj);
 
 const machine = (name: string, owner: string, cluster?: string, rv = "1"): KubeObject => ({
   metadata: {
@@ -26,13 +27,23 @@ describe("Store", () => {
     feed(store, "ADDED", machine("a", "ms1", "c1"));
     feed(store, "ADDED", machine("b", "ms1", "c1"));
     feed(store, "ADDED", machine("c", "ms2"));
-    expect(store.byIndex("owner", "uid-ms1").map(o => o.metadata.name).sort()).toEqual(["a", "b"]);
+    expect(
+      store
+        .byIndex("owner", "uid-ms1")
+        .map(o => o.metadata.name)
+        .sort(),
+    ).toEqual(["a", "b"]);
     expect(store.countByIndex("cluster", "c1")).toBe(2);
     expect(store.byIndex("cluster", "nope")).toEqual([]);
 
     feed(store, "MODIFIED", machine("b", "ms2", "c2", "2"));
     expect(store.byIndex("owner", "uid-ms1").map(o => o.metadata.name)).toEqual(["a"]);
-    expect(store.byIndex("owner", "uid-ms2").map(o => o.metadata.name).sort()).toEqual(["b", "c"]);
+    expect(
+      store
+        .byIndex("owner", "uid-ms2")
+        .map(o => o.metadata.name)
+        .sort(),
+    ).toEqual(["b", "c"]);
     expect(store.byIndex("cluster", "c2").map(o => o.metadata.resourceVersion)).toEqual(["2"]);
 
     feed(store, "DELETED", machine("a", "ms1", "c1"));
