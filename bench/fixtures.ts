@@ -9,6 +9,7 @@ import { load } from "js-yaml";
 import type { ByohTemplateParameters, ClusterTemplateSpec } from "../api/generated/types";
 import { generateCluster } from "../generators/byoh-cluster";
 import { applyDefaults } from "../generators/parameters";
+import { remoteRequestName } from "../generators/names";
 import { KubeClient, KubeObject } from "../kube/client";
 import { R } from "../kube/resources";
 import { registerFleet } from "../local/sim/hosts";
@@ -123,7 +124,7 @@ export function provisioningRequest(namespace: string, name: string, params: Byo
 export function rawObjects(namespace: string, r: RequestSpec, index: number): KubeObject[] {
   const params = applyDefaults(r.params, TEMPLATE.spec);
   const uid = `00000000-0000-4000-8000-${String(index).padStart(12, "0")}`;
-  const objects = generateCluster({ name: `${r.name}-o2ims`, namespace, uid, params, template: TEMPLATE.spec });
+  const objects = generateCluster({ name: remoteRequestName(r.name), namespace, uid, params, template: TEMPLATE.spec });
   const rename = (m: Record<string, string> | undefined) =>
     m &&
     Object.fromEntries(

@@ -7,9 +7,10 @@
 import { KubeClient, KubeObject } from "../kube/client";
 import { R, Resource } from "../kube/resources";
 import { GENERATED_KINDS } from "../generators/byoh-cluster";
+import { remoteRequestName } from "../generators/names";
 import { log, nowMs, Waiter } from "./util";
 
-const CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name";
+import { CAPI_CLUSTER_NAME_LABEL } from "../api/vocabulary";
 type Obj = Record<string, unknown>;
 const num = (v: unknown) => (typeof v === "number" ? v : 0);
 const statusOf = (o: KubeObject) => (o.status ?? {}) as Obj;
@@ -74,7 +75,7 @@ export class Tracker {
       this.watch(res, (o, at) => {
         const key = `${res.kind}/${o.metadata.name}`;
         if (!this.objectSeen.has(key)) this.objectSeen.set(key, at);
-        const cluster = o.metadata.labels?.[CLUSTER_NAME_LABEL];
+        const cluster = o.metadata.labels?.[CAPI_CLUSTER_NAME_LABEL];
         if (!cluster) return;
         const s = statusOf(o);
         const spec = (o.spec ?? {}) as Obj;
@@ -157,7 +158,7 @@ export class Tracker {
       total.push(synced - ready);
       const kind = this.lastReadyKind(cluster)!;
       lastReadyKinds[kind] = (lastReadyKinds[kind] ?? 0) + 1;
-      const pr = this.prFulfilled.get(`${fpr}-o2ims`);
+      const pr = this.prFulfilled.get(remoteRequestName(fpr));
       if (pr !== undefined) {
         o2ims.push(pr - ready);
         focom.push(synced - pr);

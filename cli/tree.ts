@@ -3,9 +3,10 @@
  * FPR -> PR -> Cluster -> control plane / worker pools -> hosts, with phases and elapsed time.
  * collectTree reads it from the clusters; renderTree is pure.
  */
+import { BYOH_BOOTSTRAP_CONDITION, O2IMS_REQUEST_UID_LABEL } from "../api/vocabulary";
 import { KubeClient, KubeObject } from "../kube/client";
 import { R } from "../kube/resources";
-import { REQUEST_UID_LABEL, workerMachineDeploymentName } from "../generators/names";
+import { remoteRequestName, workerMachineDeploymentName } from "../generators/names";
 
 type Obj = Record<string, unknown>;
 const st = (o?: KubeObject) => (o?.status ?? {}) as Obj;
@@ -37,7 +38,7 @@ const pad = (s: string, n: number) => (s.length >= n ? s + " " : s + " ".repeat(
 function hostLine(name: string, host: KubeObject | undefined): string {
   if (!host) return `ByoHost ${name}  not registered`;
   const attached = !!st(host).machineRef;
-  const boot = ((st(host).conditions as Obj[] | undefined) ?? []).find(c => c.type === "K8sNodeBootstrapSucceeded");
+  const boot = ((st(host).conditions as Obj[] | undefined) ?? []).find(c => c.type === BYOH_BOOTSTRAP_CONDITION);
   const state = !attached
     ? "free"
     : boot?.status === "True"
@@ -136,7 +137,7 @@ export async function collectTree(opts: {
   if (opts.fpr && opts.smo) {
     m.fpr = await opts.smo.find(R.FocomProvisioningRequest, opts.fpr.name, opts.fpr.namespace);
     const spec = sp(m.fpr);
-    prRef = { name: `${opts.fpr.name}-o2ims`, namespace: String(spec.oCloudNamespace ?? opts.fpr.namespace) };
+    prRef = { name: remoteRequestName(opts.fpr.name), namespace: String(spec.oCloudNamespace ?? opts.fpr.namespace) };
   }
   if (!prRef) return m;
   m.pr = await opts.ocloud.find(R.ProvisioningRequest, prRef.name, prRef.namespace);
@@ -144,7 +145,7 @@ export async function collectTree(opts: {
   const params = (sp(m.pr).templateParameters ?? {}) as Params;
   m.masters = (params.hosts?.masters ?? []).map(h => h.hostName);
   const ns = m.pr.metadata.namespace!;
-  const owned = { namespace: ns, labelSelector: `${REQUEST_UID_LABEL}=${m.pr.metadata.uid}` };
+  const owned = { namespace: ns, labelSelector: `${O2IMS_REQUEST_UID_LABEL}=${m.pr.metadata.uid}` };
   const [clusters, kcps, mds, hosts] = await Promise.all([
     opts.ocloud.list(R.Cluster, owned),
     opts.ocloud.list(R.KubeadmControlPlane, owned),

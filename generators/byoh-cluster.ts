@@ -4,6 +4,7 @@
  * API server has no webhooks and server-side apply should own the same fields either way. No ownerReferences:
  * CAPI sets its own, and the reconciler adds a non-controller ref to the Cluster only.
  */
+import { CAPI_CLUSTER_NAME_LABEL, CAPI_DEPLOYMENT_NAME_LABEL, O2IMS_REQUEST_ANNOTATION } from "../api/vocabulary";
 import type { ByohTemplateParameters, ClusterTemplateSpec } from "../api/generated/types";
 import type { KubeObject } from "../kube/types";
 import { apiVersionOf, R, Resource } from "../kube/resources";
@@ -11,13 +12,10 @@ import { DEFAULT_KUBE_VIP_IMAGE, KUBE_VIP_MANIFEST_PATH, kubeVipManifest, superA
 import {
   byoClusterName,
   capiClusterName,
-  CLUSTER_NAME_LABEL,
   controlPlaneInstallerTemplateName,
   controlPlaneMachineTemplateName,
   controlPlaneName,
-  DEPLOYMENT_NAME_LABEL,
   hostPinningLabel,
-  REQUEST_ANNOTATION,
   requestAnnotation,
   requestLabels,
   workerBootstrapTemplateName,
@@ -92,8 +90,8 @@ export function generateCluster(input: GenerateInput): KubeObject[] {
   const meta = (name: string, extra: Record<string, string> = {}) => ({
     name,
     namespace,
-    labels: { ...requestLabels(input), [CLUSTER_NAME_LABEL]: cluster, ...extra },
-    annotations: { [REQUEST_ANNOTATION]: requestAnnotation(input) },
+    labels: { ...requestLabels(input), [CAPI_CLUSTER_NAME_LABEL]: cluster, ...extra },
+    annotations: { [O2IMS_REQUEST_ANNOTATION]: requestAnnotation(input) },
   });
   const ref = (res: Resource, name: string) => ({ apiVersion: apiVersionOf(res), kind: res.kind, name, namespace });
   const obj = (res: Resource, name: string, spec: unknown, extraLabels?: Record<string, string>): KubeObject => ({
@@ -194,7 +192,7 @@ export function generateCluster(input: GenerateInput): KubeObject[] {
 
   for (const w of workers) {
     const md = workerMachineDeploymentName(cluster, w.hostId);
-    const machineLabels = { [CLUSTER_NAME_LABEL]: cluster, [DEPLOYMENT_NAME_LABEL]: md };
+    const machineLabels = { [CAPI_CLUSTER_NAME_LABEL]: cluster, [CAPI_DEPLOYMENT_NAME_LABEL]: md };
     objects.push(
       obj(R.MachineDeployment, md, {
         clusterName: cluster,

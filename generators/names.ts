@@ -5,25 +5,24 @@
  */
 import { createHash } from "node:crypto";
 import type { ClusterTemplateSpec } from "../api/generated/types";
+import {
+  BYOH_MACHINE_NAME_LABEL,
+  CAPI_CLUSTER_NAME_LABEL,
+  CAPI_DEPLOYMENT_NAME_LABEL,
+  DEFAULT_HOST_PINNING_LABEL,
+  MIRROR_SUFFIX,
+  O2IMS_REQUEST_NAMESPACE_LABEL,
+  O2IMS_REQUEST_NAME_LABEL,
+  O2IMS_REQUEST_UID_LABEL,
+} from "../api/vocabulary";
 import { isLabelValue, MAX_LABEL_VALUE_LENGTH } from "./formats";
 
-// ---- label keys -------------------------------------------------------------------------------------------
+// ---- label values -------------------------------------------------------------------------------------------
 
-/** Links every generated object back to its ProvisioningRequest (values are label-safe, see requestLabels). */
-export const REQUEST_NAME_LABEL = "o2ims.provisioning.oran.org/request-name";
-export const REQUEST_NAMESPACE_LABEL = "o2ims.provisioning.oran.org/request-namespace";
-export const REQUEST_UID_LABEL = "o2ims.provisioning.oran.org/request-uid";
-/** Exact "<namespace>/<name>" of the request; the name label is hashed when the name is not a valid label value. */
-export const REQUEST_ANNOTATION = "o2ims.provisioning.oran.org/request";
-
-/** Cluster API's own labels (CAPI sets them too; the generator sets them where no webhook would). */
-export const CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name";
-export const DEPLOYMENT_NAME_LABEL = "cluster.x-k8s.io/deployment-name";
-/** Written by BYOH on the ByoHost it attaches: "<ByoMachine namespace>.<ByoMachine name>". */
-export const BYOMACHINE_LABEL = "byoh.infrastructure.cluster.x-k8s.io/byomachine-name";
-
-/** ByoHost label whose value is the hostId (given to the BYOH agent with --label). */
-export const DEFAULT_HOST_PINNING_LABEL = "host-id";
+/**
+ * The ByoHost label that pins hosts. The one place the default applies: an unset or empty hostPinningLabel (the CRD
+ * allows "") means the default, since a label key cannot be empty.
+ */
 export const hostPinningLabel = (template: Pick<ClusterTemplateSpec, "hostPinningLabel">) =>
   template.hostPinningLabel || DEFAULT_HOST_PINNING_LABEL;
 
@@ -44,7 +43,7 @@ export const workerMachineDeploymentName = (clusterName: string, hostId: string 
 /** One ByoMachineTemplate per pinned worker host; named like its MachineDeployment. */
 export const workerMachineTemplateName = workerMachineDeploymentName;
 /** The FOCOM capability mirrors a FocomProvisioningRequest as this ProvisioningRequest on the O-Cloud. */
-export const remoteRequestName = (focomRequestName: string) => `${focomRequestName}-o2ims`;
+export const remoteRequestName = (focomRequestName: string) => `${focomRequestName}${MIRROR_SUFFIX}`;
 
 // ---- name segments and label values -----------------------------------------------------------------------
 
@@ -89,15 +88,15 @@ export interface RequestRef {
 /** Labels on every generated object linking it back to its request. */
 export function requestLabels(request: RequestRef): Record<string, string> {
   return {
-    [REQUEST_NAME_LABEL]: sanitizeLabelValue(request.name),
-    [REQUEST_NAMESPACE_LABEL]: request.namespace,
-    ...(request.uid ? { [REQUEST_UID_LABEL]: sanitizeLabelValue(request.uid) } : {}),
+    [O2IMS_REQUEST_NAME_LABEL]: sanitizeLabelValue(request.name),
+    [O2IMS_REQUEST_NAMESPACE_LABEL]: request.namespace,
+    ...(request.uid ? { [O2IMS_REQUEST_UID_LABEL]: sanitizeLabelValue(request.uid) } : {}),
   };
 }
 
 /** Label selector for every object generated for a request (by name and namespace, so it survives a re-create). */
 export const requestLabelSelector = (request: RequestRef) =>
-  `${REQUEST_NAME_LABEL}=${sanitizeLabelValue(request.name)},${REQUEST_NAMESPACE_LABEL}=${request.namespace}`;
+  `${O2IMS_REQUEST_NAME_LABEL}=${sanitizeLabelValue(request.name)},${O2IMS_REQUEST_NAMESPACE_LABEL}=${request.namespace}`;
 
 export const requestAnnotation = (request: RequestRef) => `${request.namespace}/${request.name}`;
 
@@ -129,18 +128,18 @@ export function derivedLabelValues(
   namespace: string,
   workerHostIds: (string | number)[],
 ): DerivedLabelValue[] {
-  const out: DerivedLabelValue[] = [{ what: "the Cluster", key: CLUSTER_NAME_LABEL, value: capiClusterName(clusterName) }];
+  const out: DerivedLabelValue[] = [{ what: "the Cluster", key: CAPI_CLUSTER_NAME_LABEL, value: capiClusterName(clusterName) }];
   const cp = controlPlaneName(clusterName);
   const cpTemplate = controlPlaneMachineTemplateName(clusterName);
   out.push(
     {
       what: `control-plane ByoMachines of KubeadmControlPlane "${cp}"`,
-      key: BYOMACHINE_LABEL,
+      key: BYOH_MACHINE_NAME_LABEL,
       value: `${namespace}.${cp}${RANDOM}`,
     },
     {
       what: `control-plane ByoMachines cloned from ByoMachineTemplate "${cpTemplate}"`,
-      key: BYOMACHINE_LABEL,
+      key: BYOH_MACHINE_NAME_LABEL,
       value: `${namespace}.${cpTemplate}${RANDOM}`,
     },
   );
@@ -148,11 +147,15 @@ export function derivedLabelValues(
     const md = workerMachineDeploymentName(clusterName, hostId);
     const template = workerMachineTemplateName(clusterName, hostId);
     out.push(
-      { what: `MachineDeployment "${md}"`, key: DEPLOYMENT_NAME_LABEL, value: md },
-      { what: `ByoMachines of MachineDeployment "${md}"`, key: BYOMACHINE_LABEL, value: `${namespace}.${md}${RANDOM}${RANDOM}` },
+      { what: `MachineDeployment "${md}"`, key: CAPI_DEPLOYMENT_NAME_LABEL, value: md },
+      {
+        what: `ByoMachines of MachineDeployment "${md}"`,
+        key: BYOH_MACHINE_NAME_LABEL,
+        value: `${namespace}.${md}${RANDOM}${RANDOM}`,
+      },
       {
         what: `ByoMachines cloned from ByoMachineTemplate "${template}"`,
-        key: BYOMACHINE_LABEL,
+        key: BYOH_MACHINE_NAME_LABEL,
         value: `${namespace}.${template}${RANDOM}`,
       },
     );
@@ -173,4 +176,21 @@ export function longestDerivedLabelValue(
 export function maxClusterNameLength(namespace: string, workerHostIds: (string | number)[]): number {
   const probe = "c";
   return probe.length + MAX_LABEL_VALUE_LENGTH - longestDerivedLabelValue(probe, namespace, workerHostIds).value.length;
+}
+
+/**
+ * Which cluster a ByoHost is attached to, read from the labels BYOH writes when it attaches the host: the Cluster
+ * name and "<ByoMachine namespace>.<ByoMachine name>". Cluster names are unique per namespace only, so both count.
+ */
+export function hostAttachment(labels: Record<string, string> | undefined): { clusterName?: string; namespace?: string } {
+  const clusterName = labels?.[CAPI_CLUSTER_NAME_LABEL];
+  const machine = labels?.[BYOH_MACHINE_NAME_LABEL];
+  const dot = machine?.indexOf(".") ?? -1;
+  return { clusterName, namespace: machine && dot > 0 ? machine.slice(0, dot) : undefined };
+}
+
+/** The one "this host is ours" test: attached to cluster clusterName of namespace namespace. */
+export function isAttachedTo(labels: Record<string, string> | undefined, namespace: string, clusterName: string): boolean {
+  const a = hostAttachment(labels);
+  return a.clusterName === clusterName && a.namespace === namespace;
 }

@@ -3,6 +3,7 @@
  * the TemplateInfo, and every rule checkable on the SMO side (OCloud and TemplateInfo exist, parameters match the
  * TemplateInfo, identity fields immutable). templateParameters changes pass: the O-Cloud decides what it accepts.
  */
+import { DEFAULT_PROVISIONER } from "../../api/vocabulary";
 import type { FocomProvisioningRequestSpec } from "../../api/generated/types";
 import type { Violation } from "../../generators/parameters";
 import type { KubeObject } from "../../kube/types";
@@ -20,7 +21,6 @@ import {
   templateVersionOf,
 } from "./template-info";
 
-export const DEFAULT_PROVISIONER = "byoh";
 export const IMMUTABLE_FIELDS = ["oCloudId", "oCloudNamespace", "templateName", "templateVersion"] as const;
 
 /** What admission reads: the OClouds and TemplateInfos of the request's namespace (informer-backed in the module). */

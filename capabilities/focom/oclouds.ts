@@ -4,12 +4,12 @@
  * changes (a watch of that one Secret reports the change at once), and with each client one watch of the
  * ProvisioningRequests FOCOM labelled there, so remote status changes re-queue their request (event-driven).
  */
+import { FOCOM_REQUEST_UID_LABEL } from "../../api/vocabulary";
 import { KubeClient, KubeObject } from "../../kube/client";
 import { R } from "../../kube/resources";
 import type { OCloudObject } from "./cache";
 import { OCloudConfigError } from "./errors";
 import { kubeconfigProblem } from "./kubeconfig";
-import { REQUEST_UID_LABEL } from "./remote";
 
 /** Key of the connection to this cluster, shared by every OCloud without secretRef. */
 export const LOCAL = "local";
@@ -145,7 +145,7 @@ export class OCloudConnections {
       this.opts.onHealthChange?.(key, healthy);
     };
     return client.watch(R.ProvisioningRequest, (_, remote) => this.opts.onRemoteChange?.(remote), {
-      labelSelector: REQUEST_UID_LABEL,
+      labelSelector: FOCOM_REQUEST_UID_LABEL,
       onError: () => health(false),
       onSynced: () => health(true),
     });

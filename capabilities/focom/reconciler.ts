@@ -3,6 +3,7 @@
  * ProvisioningRequest there (never over someone else's) -> mirror the remote status. Level-based: it re-reads the
  * request and the remote every time, so missed events, restarts and retries converge on the same result.
  */
+import { FOCOM_REQUEST_ANNOTATION } from "../../api/vocabulary";
 import { KubeClient } from "../../kube/client";
 import { R } from "../../kube/resources";
 import type { FPRObject, OCloudObject } from "./cache";
@@ -10,7 +11,7 @@ import { deleteRequest } from "./deletion";
 import { classifyFailure, RemoteFailure } from "./errors";
 import type { OCloudConnections } from "./oclouds";
 import { checkParameters } from "./parameters";
-import { desiredRemote, isOwnedBy, needsApply, REQUEST_ANNOTATION, RemoteRequest, remoteRefOf } from "./remote";
+import { desiredRemote, isOwnedBy, needsApply, RemoteRequest, remoteRefOf } from "./remote";
 import type { Observation } from "./status";
 import { StatusWriter } from "./status-writer";
 import { resolveTemplateInfo, TemplateInfoObject } from "./template-info";
@@ -115,7 +116,7 @@ export class FocomReconciler {
     }
 
     if (remote && !isOwnedBy(remote, fpr)) {
-      await observe({ kind: "conflict", owner: remote.metadata.annotations?.[REQUEST_ANNOTATION] });
+      await observe({ kind: "conflict", owner: remote.metadata.annotations?.[FOCOM_REQUEST_ANNOTATION] });
       return { requeueAfterMs: RECHECK_MS };
     }
 

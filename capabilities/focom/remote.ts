@@ -5,18 +5,16 @@
  */
 import type { ProvisioningRequestSpec, ProvisioningRequestStatus } from "../../api/generated/types";
 import { remoteRequestName, sanitizeLabelValue } from "../../generators/names";
+import {
+  FOCOM_GENERATION_ANNOTATION,
+  FOCOM_OCLOUD_ANNOTATION,
+  FOCOM_REQUEST_ANNOTATION,
+  FOCOM_REQUEST_NAME_LABEL,
+  FOCOM_REQUEST_NAMESPACE_LABEL,
+  FOCOM_REQUEST_UID_LABEL,
+} from "../../api/vocabulary";
 import type { KubeObject } from "../../kube/types";
 import type { FPRObject } from "./cache";
-
-export const REQUEST_NAME_LABEL = "focom.nephio.org/request-name";
-export const REQUEST_NAMESPACE_LABEL = "focom.nephio.org/request-namespace";
-export const REQUEST_UID_LABEL = "focom.nephio.org/request-uid";
-/** Exact "<namespace>/<name>" of the FOCOM request (the name label is shortened when not a valid label value). */
-export const REQUEST_ANNOTATION = "focom.nephio.org/request";
-/** "<namespace>/<name>" of the OCloud the request was sent through. */
-export const OCLOUD_ANNOTATION = "focom.nephio.org/ocloud";
-/** The request's metadata.generation last applied: a differing value means the remote's spec is behind. */
-export const GENERATION_ANNOTATION = "focom.nephio.org/request-generation";
 
 export interface RemoteRequest extends KubeObject {
   spec?: ProvisioningRequestSpec;
@@ -43,14 +41,14 @@ export function desiredRemote(fpr: FPRObject, ocloud: KubeObject): RemoteRequest
       name: ref.name,
       namespace: ref.namespace,
       labels: {
-        [REQUEST_NAME_LABEL]: sanitizeLabelValue(fpr.metadata.name),
-        [REQUEST_NAMESPACE_LABEL]: sanitizeLabelValue(fpr.metadata.namespace!),
-        [REQUEST_UID_LABEL]: fpr.metadata.uid!,
+        [FOCOM_REQUEST_NAME_LABEL]: sanitizeLabelValue(fpr.metadata.name),
+        [FOCOM_REQUEST_NAMESPACE_LABEL]: sanitizeLabelValue(fpr.metadata.namespace!),
+        [FOCOM_REQUEST_UID_LABEL]: fpr.metadata.uid!,
       },
       annotations: {
-        [REQUEST_ANNOTATION]: `${fpr.metadata.namespace}/${fpr.metadata.name}`,
-        [OCLOUD_ANNOTATION]: `${ocloud.metadata.namespace}/${ocloud.metadata.name}`,
-        [GENERATION_ANNOTATION]: String(fpr.metadata.generation ?? 0),
+        [FOCOM_REQUEST_ANNOTATION]: `${fpr.metadata.namespace}/${fpr.metadata.name}`,
+        [FOCOM_OCLOUD_ANNOTATION]: `${ocloud.metadata.namespace}/${ocloud.metadata.name}`,
+        [FOCOM_GENERATION_ANNOTATION]: String(fpr.metadata.generation ?? 0),
       },
     },
     spec: {
@@ -63,7 +61,8 @@ export function desiredRemote(fpr: FPRObject, ocloud: KubeObject): RemoteRequest
   };
 }
 
-export const isOwnedBy = (remote: KubeObject, fpr: FPRObject) => remote.metadata.labels?.[REQUEST_UID_LABEL] === fpr.metadata.uid;
+export const isOwnedBy = (remote: KubeObject, fpr: FPRObject) =>
+  remote.metadata.labels?.[FOCOM_REQUEST_UID_LABEL] === fpr.metadata.uid;
 
 /**
  * Whether the remote lacks a label or annotation the desired object carries: the request changed since the last
@@ -79,6 +78,6 @@ export function needsApply(remote: KubeObject, desired: KubeObject): boolean {
 
 /** The FOCOM request a remote ProvisioningRequest points back to: its "namespace/name" key and uid. */
 export function requestOf(remote: KubeObject): { key: string; uid?: string } | undefined {
-  const key = remote.metadata.annotations?.[REQUEST_ANNOTATION];
-  return key?.includes("/") ? { key, uid: remote.metadata.labels?.[REQUEST_UID_LABEL] } : undefined;
+  const key = remote.metadata.annotations?.[FOCOM_REQUEST_ANNOTATION];
+  return key?.includes("/") ? { key, uid: remote.metadata.labels?.[FOCOM_REQUEST_UID_LABEL] } : undefined;
 }

@@ -5,10 +5,9 @@
 import { applyDefaults, formatViolations, validateParameters, validateUpdate, Violation } from "../../generators/parameters";
 import type { ProvisioningRequestSpec } from "../../api/generated/types";
 import type { KubeObject } from "../../kube/types";
+import { hostPinningLabel } from "../../generators/names";
 import { checkHosts, hostsOf } from "./hosts";
 import type { PRObject, TemplateObject } from "./cache";
-
-export const DEFAULT_PINNING_LABEL = "host-id";
 
 /** What admission reads from the cluster (informer-backed in the module, literal in unit tests). */
 export interface AdmissionView {
@@ -111,7 +110,7 @@ export function validateRequest(input: RequestInput, view: AdmissionView): Viola
     ...checkHosts(params, {
       namespace: input.namespace,
       requestName: input.name,
-      pinningLabel: template.hostPinningLabel ?? DEFAULT_PINNING_LABEL,
+      pinningLabel: hostPinningLabel(template),
       byoHostsNamed: name => view.byoHostsNamed(name),
       pinnedBy: (hostName, hostId) =>
         view

@@ -1,4 +1,5 @@
 /** The O2IMS capability's view of the cluster: informers over the kinds it reads, started once per process. */
+import { O2IMS_REQUEST_ANNOTATION, O2IMS_REQUEST_NAME_LABEL } from "../../api/vocabulary";
 import { Informer, keyOf } from "../../kube/informer";
 import { KubeClient, KubeObject } from "../../kube/client";
 import { R } from "../../kube/resources";
@@ -9,7 +10,6 @@ import type {
   ProvisioningRequestStatus,
 } from "../../api/generated/types";
 import { hostsOf } from "./hosts";
-import { REQUEST_ANNOTATION, REQUEST_NAME_LABEL } from "../../generators/names";
 
 export interface PRObject extends KubeObject {
   spec: ProvisioningRequestSpec;
@@ -47,7 +47,7 @@ export class O2imsCache {
       ]),
     );
     // Only the objects this module generated (labelled back to their request) are watched.
-    const owned = { labelSelector: REQUEST_NAME_LABEL };
+    const owned = { labelSelector: O2IMS_REQUEST_NAME_LABEL };
     this.clusters = new Informer(client, R.Cluster, owned);
     this.controlPlanes = new Informer(client, R.KubeadmControlPlane, owned);
     this.machineDeployments = new Informer(client, R.MachineDeployment, owned);
@@ -88,7 +88,7 @@ export const CLUSTER_NAME = "clusterName";
 
 /** The request key (namespace/name) a generated object points back to (the annotation: labels may be hashed). */
 export function requestKeyOf(obj: KubeObject): string | undefined {
-  return obj.metadata.annotations?.[REQUEST_ANNOTATION];
+  return obj.metadata.annotations?.[O2IMS_REQUEST_ANNOTATION];
 }
 
 export { keyOf };

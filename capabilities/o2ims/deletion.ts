@@ -3,8 +3,8 @@
  * templates alongside stalls CAPI, byoh-capi-notes §4.5), then remove what CAPI leaves behind, then release the
  * finalizer. ByoHosts are never touched: the BYOH agent releases them and keeps their pinning labels.
  */
+import { O2IMS_REQUEST_UID_LABEL } from "../../api/vocabulary";
 import { GENERATED_KINDS } from "../../generators/byoh-cluster";
-import { REQUEST_UID_LABEL } from "../../generators/names";
 import type { ByohTemplateParameters } from "../../api/generated/types";
 import type { ConditionInput } from "../../kube/conditions";
 import { releaseFinalizer } from "../../kube/finalizer";
@@ -26,7 +26,7 @@ export async function deleteRequest(client: KubeClient, _cache: O2imsCache, pr: 
     writeStatus({ state: "deleting", message, conditions: [{ type: "Deleting", status: "True", reason, message }] });
 
   const cluster = clusterName ? await client.find(R.Cluster, clusterName, ns) : undefined;
-  if (cluster && cluster.metadata.labels?.[REQUEST_UID_LABEL] === uid) {
+  if (cluster && cluster.metadata.labels?.[O2IMS_REQUEST_UID_LABEL] === uid) {
     if (!cluster.metadata.deletionTimestamp) await client.delete(R.Cluster, cluster.metadata.name, ns);
     const since = Date.parse(cluster.metadata.deletionTimestamp ?? new Date().toISOString());
     const elapsed = Math.round((Date.now() - since) / 1000);
@@ -44,7 +44,7 @@ export async function deleteRequest(client: KubeClient, _cache: O2imsCache, pr: 
 
   let remaining = 0;
   for (const res of GENERATED_KINDS) {
-    const left = await client.list(res, { namespace: ns, labelSelector: `${REQUEST_UID_LABEL}=${uid}` });
+    const left = await client.list(res, { namespace: ns, labelSelector: `${O2IMS_REQUEST_UID_LABEL}=${uid}` });
     for (const obj of left) {
       if (!obj.metadata.deletionTimestamp) await client.delete(res, obj.metadata.name, ns);
       remaining++;

@@ -6,7 +6,8 @@
 import type { Violation } from "../../generators/parameters";
 import type { ByohTemplateParameters } from "../../api/generated/types";
 import type { KubeObject } from "../../kube/types";
-import { BYOMACHINE_LABEL, CLUSTER_NAME_LABEL } from "./status";
+import { CAPI_CLUSTER_NAME_LABEL } from "../../api/vocabulary";
+import { isAttachedTo } from "../../generators/names";
 
 export interface HostContext {
   namespace: string;
@@ -63,9 +64,8 @@ export function checkHosts(params: ByohTemplateParameters, ctx: HostContext, pre
       });
       continue;
     }
-    const attachedTo = byoHost.metadata.labels?.[CLUSTER_NAME_LABEL];
-    const machine = byoHost.metadata.labels?.[BYOMACHINE_LABEL] ?? "";
-    const ownCluster = attachedTo === params.clusterName && machine.startsWith(`${ctx.namespace}.`);
+    const attachedTo = byoHost.metadata.labels?.[CAPI_CLUSTER_NAME_LABEL];
+    const ownCluster = isAttachedTo(byoHost.metadata.labels, ctx.namespace, params.clusterName);
     const wasOurs = ctx.previousHostNames?.has(host.hostName) ?? false;
     const machineRef = (byoHost.status as { machineRef?: { name?: string } } | undefined)?.machineRef;
     if ((attachedTo || machineRef) && !(ownCluster && wasOurs)) {

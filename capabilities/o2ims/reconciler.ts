@@ -3,15 +3,15 @@
  * live Cluster API objects. Level-based: it reads the current request and cluster state every time, so a missed
  * event, a restart or a retry all converge on the same result.
  */
+import { O2IMS_REQUEST_UID_LABEL } from "../../api/vocabulary";
+import { hostPinningLabel } from "../../generators/names";
 import { applyDefaults, formatViolations, validateParameters } from "../../generators/parameters";
 import { generateCluster, GENERATED_KINDS } from "../../generators/byoh-cluster";
-import { REQUEST_UID_LABEL } from "../../generators/names";
 import type { ProvisioningRequestStatus } from "../../api/generated/types";
 import { Condition, ConditionInput, findCondition, mergeConditions, sameConditions } from "../../kube/conditions";
 import { recordEvent } from "../../kube/events";
 import { isNotFound, KubeClient, KubeObject } from "../../kube/client";
 import { R, resourceFor } from "../../kube/resources";
-import { DEFAULT_PINNING_LABEL } from "./admission";
 import { HOST_LABELS, O2imsCache, PRObject } from "./cache";
 import { computeStatus, PinnedHost, ProvisioningState } from "./status";
 import { deleteRequest } from "./deletion";
@@ -101,7 +101,7 @@ export class RequestReconciler {
       else await this.pruneWorkers(pr, desired);
     }
 
-    const pinningLabel = template.spec.hostPinningLabel ?? DEFAULT_PINNING_LABEL;
+    const pinningLabel = hostPinningLabel(template.spec);
     const hosts: PinnedHost[] = [
       ...(params.hosts.masters ?? []).map(h => ({ hostId: String(h.hostId), hostName: h.hostName, role: "master" as const })),
       ...(params.hosts.workers ?? []).map(h => ({ hostId: String(h.hostId), hostName: h.hostName, role: "worker" as const })),
@@ -155,7 +155,7 @@ export class RequestReconciler {
     const obsolete = this.cache.machineDeployments.list(
       md =>
         md.metadata.namespace === pr.metadata.namespace &&
-        md.metadata.labels?.[REQUEST_UID_LABEL] === uid &&
+        md.metadata.labels?.[O2IMS_REQUEST_UID_LABEL] === uid &&
         !wanted.has(md.metadata.name),
     );
     for (const md of obsolete) {
@@ -171,7 +171,7 @@ export class RequestReconciler {
     for (const res of GENERATED_KINDS) {
       const live = await this.client.list(res, {
         namespace: pr.metadata.namespace,
-        labelSelector: `${REQUEST_UID_LABEL}=${pr.metadata.uid}`,
+        labelSelector: `${O2IMS_REQUEST_UID_LABEL}=${pr.metadata.uid}`,
       });
       for (const obj of live) {
         if (!wanted.has(`${res.kind}/${obj.metadata.name}`))

@@ -2,20 +2,12 @@
  * ProvisioningRequest status from the live Cluster API + BYOH objects (pure). `fulfilled` needs the control plane
  * and every worker really ready, not Cluster phase Provisioned (BYOH reports infrastructure ready at once).
  */
+import { BYOH_BOOTSTRAP_CONDITION, BYOH_HOST_FAILURE_REASONS } from "../../api/vocabulary";
+import { hostAttachment, isAttachedTo } from "../../generators/names";
 import { ConditionInput } from "../../kube/conditions";
 import { KubeObject } from "../../kube/client";
 
 export type ProvisioningState = "pending" | "progressing" | "fulfilled" | "failed" | "deleting";
-
-export const CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name";
-export const BYOMACHINE_LABEL = "byoh.infrastructure.cluster.x-k8s.io/byomachine-name";
-const BOOTSTRAP_CONDITION = "K8sNodeBootstrapSucceeded";
-/** ByoHost bootstrap reasons with severity Error (byoh-capi-notes §1.3): the host cannot join. */
-const HOST_FAILURE_REASONS = new Set([
-  "CloudInitExecutionFailed",
-  "CleanK8sDirectoriesFailed",
-  "K8sComponentsInstallationFailed",
-]);
 
 export type Stage =
   | "Creating"
@@ -81,20 +73,18 @@ interface HostView extends PinnedHost {
 function viewHosts(o: ObservedCluster): HostView[] {
   return o.hosts.map(h => {
     const byoHost = o.byoHosts.find(b => b.metadata.labels?.[o.pinningLabel] === h.hostId);
-    const labels = byoHost?.metadata.labels ?? {};
-    const cluster = labels[CLUSTER_NAME_LABEL];
-    const machine = labels[BYOMACHINE_LABEL] ?? "";
-    const ours = cluster === o.clusterName && machine.startsWith(`${o.namespace}.`);
-    const cond = ((status(byoHost).conditions as Obj[] | undefined) ?? []).find(c => c.type === BOOTSTRAP_CONDITION);
+    const attachment = hostAttachment(byoHost?.metadata.labels);
+    const ours = isAttachedTo(byoHost?.metadata.labels, o.namespace, o.clusterName);
+    const cond = ((status(byoHost).conditions as Obj[] | undefined) ?? []).find(c => c.type === BYOH_BOOTSTRAP_CONDITION);
     const failure =
-      ours && cond?.status === "False" && HOST_FAILURE_REASONS.has(String(cond.reason))
+      ours && cond?.status === "False" && BYOH_HOST_FAILURE_REASONS.has(String(cond.reason))
         ? `host ${h.hostName} failed bootstrap (${cond.reason}): ${cond.message ?? ""}`.trim()
         : undefined;
     return {
       ...h,
       byoHost,
       attached: ours && !!status(byoHost).machineRef,
-      attachedElsewhere: cluster && !ours ? `${machine.split(".")[0] || "?"}/${cluster}` : undefined,
+      attachedElsewhere: attachment.clusterName && !ours ? `${attachment.namespace ?? "?"}/${attachment.clusterName}` : undefined,
       failure,
     };
   });

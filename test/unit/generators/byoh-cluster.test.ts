@@ -1,17 +1,17 @@
+import {
+  CAPI_CLUSTER_NAME_LABEL,
+  O2IMS_REQUEST_ANNOTATION,
+  O2IMS_REQUEST_NAMESPACE_LABEL,
+  O2IMS_REQUEST_NAME_LABEL,
+  O2IMS_REQUEST_UID_LABEL,
+} from "../../../api/vocabulary";
 import yaml from "js-yaml";
 import type { ByohTemplateParameters, ClusterTemplateSpec } from "../../../api/generated/types";
 import type { KubeObject } from "../../../kube/types";
 import { generateCluster, GENERATED_KINDS, objectKey } from "../../../generators/byoh-cluster";
 import { isDns1123Subdomain, isLabelValue } from "../../../generators/formats";
 import { INTERFACE_PLACEHOLDER } from "../../../generators/kube-vip";
-import {
-  CLUSTER_NAME_LABEL,
-  maxClusterNameLength,
-  REQUEST_ANNOTATION,
-  REQUEST_NAME_LABEL,
-  REQUEST_NAMESPACE_LABEL,
-  REQUEST_UID_LABEL,
-} from "../../../generators/names";
+import { maxClusterNameLength } from "../../../generators/names";
 import { applyDefaults, validateParameters } from "../../../generators/parameters";
 import { clusterParams, defaultTemplate, seedParams } from "./fixtures";
 
@@ -114,8 +114,8 @@ describe("machine deployments", () => {
     const objs = generate(clusterParams(1, 2, { k8sVersion: "v1.33.1" }));
     for (const md of ofKind(objs, "MachineDeployment")) {
       const name = md.metadata.name;
-      const labels = { [CLUSTER_NAME_LABEL]: "edge", "cluster.x-k8s.io/deployment-name": name };
-      expect(md.metadata.labels?.[CLUSTER_NAME_LABEL]).toBe("edge");
+      const labels = { [CAPI_CLUSTER_NAME_LABEL]: "edge", "cluster.x-k8s.io/deployment-name": name };
+      expect(md.metadata.labels?.[CAPI_CLUSTER_NAME_LABEL]).toBe("edge");
       expect(spec(md)).toMatchObject({
         clusterName: "edge",
         replicas: 1,
@@ -252,12 +252,12 @@ describe("metadata", () => {
     for (const o of generate(clusterParams(3, 3))) {
       expect(o.metadata.namespace).toBe("o2ims");
       expect(o.metadata.labels).toMatchObject({
-        [REQUEST_NAME_LABEL]: "edge-request",
-        [REQUEST_NAMESPACE_LABEL]: "o2ims",
-        [REQUEST_UID_LABEL]: UID,
-        [CLUSTER_NAME_LABEL]: "edge",
+        [O2IMS_REQUEST_NAME_LABEL]: "edge-request",
+        [O2IMS_REQUEST_NAMESPACE_LABEL]: "o2ims",
+        [O2IMS_REQUEST_UID_LABEL]: UID,
+        [CAPI_CLUSTER_NAME_LABEL]: "edge",
       });
-      expect(o.metadata.annotations).toEqual({ [REQUEST_ANNOTATION]: "o2ims/edge-request" });
+      expect(o.metadata.annotations).toEqual({ [O2IMS_REQUEST_ANNOTATION]: "o2ims/edge-request" });
       expect(o.metadata.ownerReferences).toBeUndefined();
     }
   });

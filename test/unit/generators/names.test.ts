@@ -1,3 +1,4 @@
+import { O2IMS_REQUEST_NAMESPACE_LABEL, O2IMS_REQUEST_NAME_LABEL, O2IMS_REQUEST_UID_LABEL } from "../../../api/vocabulary";
 import { isDns1123Label, isLabelValue } from "../../../generators/formats";
 import {
   byoClusterName,
@@ -9,9 +10,6 @@ import {
   hostIdSegment,
   maxClusterNameLength,
   remoteRequestName,
-  REQUEST_NAME_LABEL,
-  REQUEST_NAMESPACE_LABEL,
-  REQUEST_UID_LABEL,
   requestLabels,
   requestLabelSelector,
   sanitizeLabelValue,
@@ -70,13 +68,13 @@ describe("request labels", () => {
   test("link back to the request with valid label values", () => {
     const longName = `request-${"x".repeat(100)}`;
     const labels = requestLabels({ name: longName, namespace: "o2ims", uid: "0b6f3d5e-1c1a-4e0e-9a43-1d2a4c7f9e21" });
-    expect(labels[REQUEST_NAMESPACE_LABEL]).toBe("o2ims");
-    expect(labels[REQUEST_UID_LABEL]).toBe("0b6f3d5e-1c1a-4e0e-9a43-1d2a4c7f9e21");
+    expect(labels[O2IMS_REQUEST_NAMESPACE_LABEL]).toBe("o2ims");
+    expect(labels[O2IMS_REQUEST_UID_LABEL]).toBe("0b6f3d5e-1c1a-4e0e-9a43-1d2a4c7f9e21");
     for (const v of Object.values(labels)) expect(isLabelValue(v)).toBe(true);
     expect(requestLabelSelector({ name: longName, namespace: "o2ims" })).toBe(
-      `${REQUEST_NAME_LABEL}=${labels[REQUEST_NAME_LABEL]},${REQUEST_NAMESPACE_LABEL}=o2ims`,
+      `${O2IMS_REQUEST_NAME_LABEL}=${labels[O2IMS_REQUEST_NAME_LABEL]},${O2IMS_REQUEST_NAMESPACE_LABEL}=o2ims`,
     );
-    expect(requestLabels({ name: "pr", namespace: "ns" })).not.toHaveProperty(REQUEST_UID_LABEL);
+    expect(requestLabels({ name: "pr", namespace: "ns" })).not.toHaveProperty(O2IMS_REQUEST_UID_LABEL);
   });
 });
 

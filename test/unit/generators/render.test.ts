@@ -1,5 +1,5 @@
+import { O2IMS_REQUEST_NAME_LABEL } from "../../../api/vocabulary";
 import { Document, readRenderInput, RenderInput, RenderInputResult, renderCluster } from "../../../generators/render";
-import { REQUEST_NAME_LABEL } from "../../../generators/names";
 import { seedParams, templateDocument } from "./fixtures";
 
 const defaultDoc = () => templateDocument() as Document;
@@ -33,7 +33,9 @@ describe("readRenderInput", () => {
     expect(input).toMatchObject({ name: "pr-1", namespace: "o2ims", uid: "u-1", fieldPrefix: "spec.templateParameters" });
     const { objects, violations } = renderCluster(input);
     expect(violations).toEqual([]);
-    expect(objects.every(o => o.metadata.namespace === "o2ims" && o.metadata.labels?.[REQUEST_NAME_LABEL] === "pr-1")).toBe(true);
+    expect(objects.every(o => o.metadata.namespace === "o2ims" && o.metadata.labels?.[O2IMS_REQUEST_NAME_LABEL] === "pr-1")).toBe(
+      true,
+    );
   });
 
   test("namespace defaults to default", () => {

@@ -1,0 +1,65 @@
+/**
+ * Every label and annotation key, default and condition type the module reads or writes, per kind: one source of
+ * truth (a rule written twice drifts; the pinning-label default once did). Keys owned by Cluster API and BYOH are
+ * listed too, because the module reads them; the simulator in local/sim keeps its own copy on purpose (it plays
+ * those projects, and must not share our reading of them).
+ */
+
+// ---- ProvisioningRequest (o2ims) ----------------------------------------------------------------------------
+
+/** Links every generated Cluster API object back to its ProvisioningRequest (values label-safe, see generators/names). */
+export const O2IMS_REQUEST_NAME_LABEL = "o2ims.provisioning.oran.org/request-name";
+export const O2IMS_REQUEST_NAMESPACE_LABEL = "o2ims.provisioning.oran.org/request-namespace";
+export const O2IMS_REQUEST_UID_LABEL = "o2ims.provisioning.oran.org/request-uid";
+/** Exact "<namespace>/<name>" of the request; the name label is hashed when the name is not a valid label value. */
+export const O2IMS_REQUEST_ANNOTATION = "o2ims.provisioning.oran.org/request";
+
+/** ByoHost label whose value is the hostId, given to the BYOH agent at registration (--label host-id=3). */
+export const DEFAULT_HOST_PINNING_LABEL = "host-id";
+
+/** The condition types of a ProvisioningRequest: every status write carries all of them (kube/status-writer). */
+export const PR_CONDITION_TYPES = [
+  "Validated",
+  "HostsAttached",
+  "ControlPlaneReady",
+  "WorkersReady",
+  "Progressing",
+  "Ready",
+  "Deleting",
+] as const;
+export type PRConditionType = (typeof PR_CONDITION_TYPES)[number];
+
+// ---- FocomProvisioningRequest (focom) -----------------------------------------------------------------------
+
+export const FOCOM_REQUEST_NAME_LABEL = "focom.nephio.org/request-name";
+export const FOCOM_REQUEST_NAMESPACE_LABEL = "focom.nephio.org/request-namespace";
+export const FOCOM_REQUEST_UID_LABEL = "focom.nephio.org/request-uid";
+/** Exact "<namespace>/<name>" of the FOCOM request (the name label is shortened when not a valid label value). */
+export const FOCOM_REQUEST_ANNOTATION = "focom.nephio.org/request";
+/** "<namespace>/<name>" of the OCloud the request was sent through. */
+export const FOCOM_OCLOUD_ANNOTATION = "focom.nephio.org/ocloud";
+/** The request's metadata.generation last applied: a differing value means the remote's spec is behind. */
+export const FOCOM_GENERATION_ANNOTATION = "focom.nephio.org/request-generation";
+/** A FocomProvisioningRequest is mirrored on its O-Cloud as the ProvisioningRequest "<name><MIRROR_SUFFIX>". */
+export const MIRROR_SUFFIX = "-o2ims";
+/** seed 000's default provisioner, set where the template declares clusterProvisioner and the request omits it. */
+export const DEFAULT_PROVISIONER = "byoh";
+
+export const FPR_CONDITION_TYPES = ["Validated", "OCloudReachable", "RemoteCreated", "Synced"] as const;
+export type FPRConditionType = (typeof FPR_CONDITION_TYPES)[number];
+
+// ---- Cluster API and BYOH (read, never invented) ------------------------------------------------------------
+
+/** Cluster API's own labels (CAPI sets them too; the generator sets them where no webhook would). */
+export const CAPI_CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name";
+export const CAPI_DEPLOYMENT_NAME_LABEL = "cluster.x-k8s.io/deployment-name";
+/** Written by BYOH on the ByoHost it attaches: "<ByoMachine namespace>.<ByoMachine name>". */
+export const BYOH_MACHINE_NAME_LABEL = "byoh.infrastructure.cluster.x-k8s.io/byomachine-name";
+/** The ByoHost condition the BYOH agent sets while it bootstraps Kubernetes on the host. */
+export const BYOH_BOOTSTRAP_CONDITION = "K8sNodeBootstrapSucceeded";
+/** ByoHost bootstrap reasons with severity Error (byoh-capi-notes §1.3): the host cannot join. */
+export const BYOH_HOST_FAILURE_REASONS: ReadonlySet<string> = new Set([
+  "CloudInitExecutionFailed",
+  "CleanK8sDirectoriesFailed",
+  "K8sComponentsInstallationFailed",
+]);
