@@ -145,14 +145,9 @@ export class KubeClient {
   }
 
   /** Server-side apply with this client's field manager. */
-  apply<T extends KubeObject = KubeObject>(
-    res: Resource,
-    obj: KubeObject,
-    opts: { force?: boolean; dryRun?: boolean } = {},
-  ): Promise<T> {
+  apply<T extends KubeObject = KubeObject>(res: Resource, obj: KubeObject, opts: { force?: boolean } = {}): Promise<T> {
     const q = new URLSearchParams({ fieldManager: this.fieldManager, fieldValidation: "Strict" });
     if (opts.force ?? true) q.set("force", "true");
-    if (opts.dryRun) q.set("dryRun", "All");
     return this.request<T>(
       "PATCH",
       `${this.path(res, obj.metadata.namespace, obj.metadata.name)}?${q}`,
@@ -169,17 +164,6 @@ export class KubeClient {
   /** JSON patch (RFC 6902), used with a test op for optimistic concurrency on lists such as finalizers. */
   jsonPatch<T extends KubeObject>(res: Resource, name: string, namespace: string | undefined, ops: unknown[], sub?: string) {
     return this.request<T>("PATCH", this.path(res, namespace, name, sub), ops, "application/json-patch+json");
-  }
-
-  /** Server-side apply of the status subresource. */
-  applyStatus<T extends KubeObject = KubeObject>(res: Resource, obj: KubeObject): Promise<T> {
-    const q = new URLSearchParams({ fieldManager: this.fieldManager, force: "true" });
-    return this.request<T>(
-      "PATCH",
-      `${this.path(res, obj.metadata.namespace, obj.metadata.name, "status")}?${q}`,
-      withType(res, obj),
-      "application/apply-patch+yaml",
-    );
   }
 
   /** DELETE; a missing object is not an error. Background propagation unless told otherwise. */

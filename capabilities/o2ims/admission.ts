@@ -109,7 +109,6 @@ export function validateRequest(input: RequestInput, view: AdmissionView): Viola
   violations.push(
     ...checkHosts(params, {
       namespace: input.namespace,
-      requestName: input.name,
       pinningLabel: hostPinningLabel(template),
       byoHostsNamed: name => view.byoHostsNamed(name),
       pinnedBy: (hostName, hostId) =>

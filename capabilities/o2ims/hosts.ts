@@ -11,7 +11,6 @@ import { isAttachedTo } from "../../generators/names";
 
 export interface HostContext {
   namespace: string;
-  requestName: string;
   pinningLabel: string;
   /** The ByoHosts of that name, in any namespace. */
   byoHostsNamed(name: string): KubeObject[];
