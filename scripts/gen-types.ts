@@ -5,27 +5,31 @@
  */
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { renderTypes } from "./schema-to-ts";
+import { generateTypes } from "./schema-to-ts";
 
 const root = join(__dirname, "..");
 const crdDir = join(root, "api", "crds");
 const out = join(root, "api", "generated", "types.ts");
 
-const text = renderTypes(
-  readdirSync(crdDir)
-    .filter(f => f.endsWith(".yaml"))
-    .sort()
-    .map(f => readFileSync(join(crdDir, f), "utf8")),
-  readFileSync(join(root, "templates", "byoh-workload-cluster.yaml"), "utf8"),
-);
+async function main(): Promise<void> {
+  const text = await generateTypes(
+    readdirSync(crdDir)
+      .filter(f => f.endsWith(".yaml"))
+      .sort()
+      .map(f => readFileSync(join(crdDir, f), "utf8")),
+    readFileSync(join(root, "templates", "byoh-workload-cluster.yaml"), "utf8"),
+  );
 
-if (process.argv.includes("--check")) {
-  const current = readFileSync(out, "utf8");
-  if (current !== text) {
-    console.error(`${out} is out of date with api/crds/*.yaml: run npm run gen:types`);
-    process.exit(1);
+  if (process.argv.includes("--check")) {
+    const current = readFileSync(out, "utf8");
+    if (current !== text) {
+      console.error(`${out} is out of date with api/crds/*.yaml: run npm run gen:types`);
+      process.exit(1);
+    }
+  } else {
+    writeFileSync(out, text);
+    console.log(`wrote ${out}`);
   }
-} else {
-  writeFileSync(out, text);
-  console.log(`wrote ${out}`);
 }
+
+void main();

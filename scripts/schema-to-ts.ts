@@ -1,3 +1,4 @@
+import path from "node:path";
 /** Renders TypeScript interfaces from CRD openAPIV3Schemas and a JSON Schema (pure; used by scripts/gen-types.ts and its drift test). */
 import { load, loadAll } from "js-yaml";
 
@@ -79,4 +80,14 @@ export function renderTypes(crdTexts: string[], templateText: string): string {
   )!;
   parts.push(iface("ByohTemplateParameters", template.spec.parameterSchema));
   return parts.filter(Boolean).join("\n");
+}
+
+/**
+ * The generated file as committed: rendered, then formatted with the repository's Prettier settings, so that
+ * `prettier --check` and `pepr build`'s format check pass on it like on any hand-written file.
+ */
+export async function generateTypes(crdTexts: string[], templateText: string): Promise<string> {
+  const prettier = await import("prettier");
+  const config = (await prettier.resolveConfig(path.join(__dirname, "..", "api", "generated", "types.ts"))) ?? {};
+  return prettier.format(renderTypes(crdTexts, templateText), { ...config, parser: "typescript" });
 }

@@ -50,7 +50,9 @@ export interface ClusterTemplateSpec {
 }
 
 /** Unused; present for compatibility. */
-export interface ClusterTemplateStatus { [key: string]: unknown }
+export interface ClusterTemplateStatus {
+  [key: string]: unknown;
+}
 
 /** Desired provisioning. Requests written in seed 002's shape (ocloudRef.name, templateRef.name, parameters) are converted to these canonical fields at admission. */
 export interface FocomProvisioningRequestSpec {
@@ -106,7 +108,7 @@ export interface FocomProvisioningRequestStatus {
     oCloudNodeClusterId?: string;
   };
   /** Detailed conditions (Validated, OCloudReachable, RemoteCreated, Synced). */
-  conditions?: ({
+  conditions?: {
     /** Type of the condition. */
     type: string;
     /** Status of the condition, one of True, False, Unknown. */
@@ -119,7 +121,7 @@ export interface FocomProvisioningRequestStatus {
     lastTransitionTime: string;
     /** The metadata.generation the condition was computed for. */
     observedGeneration?: number;
-  })[];
+  }[];
 }
 
 /** How to reach the O-Cloud. Without secretRef the O-Cloud is this cluster. */
@@ -187,7 +189,7 @@ export interface ProvisioningRequestStatus {
     oCloudInfrastructureResourceIds?: string[];
   };
   /** Detailed conditions (Validated, HostsAvailable, InfrastructureProvisioned, ControlPlaneReady, WorkersReady, Ready, Deleting). */
-  conditions?: ({
+  conditions?: {
     /** Type of the condition. */
     type: string;
     /** Status of the condition, one of True, False, Unknown. */
@@ -200,7 +202,7 @@ export interface ProvisioningRequestStatus {
     lastTransitionTime: string;
     /** The metadata.generation the condition was computed for. */
     observedGeneration?: number;
-  })[];
+  }[];
 }
 
 /** The template's identity and parameter contract. */
@@ -220,7 +222,9 @@ export interface TemplateInfoSpec {
 }
 
 /** Unused; present for compatibility. */
-export interface TemplateInfoStatus { [key: string]: unknown }
+export interface TemplateInfoStatus {
+  [key: string]: unknown;
+}
 
 /** Parameters of the byoh-workload-cluster template. */
 export interface ByohTemplateParameters {
@@ -239,22 +243,22 @@ export interface ByohTemplateParameters {
   /** The hosts to pin, by role. */
   hosts: {
     /** Control-plane hosts (an odd number, at least one). */
-    masters: ({
+    masters: {
       /** Value of the host's pinning label (host-id). */
       hostId: string | number;
       /** Host name; the ByoHost's name (the BYOH agent registers hosts under their hostname). */
       hostName: string;
       /** IPv4 or IPv6 address of the host. */
       hostIp?: string;
-    })[];
+    }[];
     /** Worker hosts, each in its own MachineDeployment. */
-    workers?: ({
+    workers?: {
       /** Value of the host's pinning label (host-id). */
       hostId: string | number;
       /** Host name; the ByoHost's name (the BYOH agent registers hosts under their hostname). */
       hostName: string;
       /** IPv4 or IPv6 address of the host. */
       hostIp?: string;
-    })[];
+    }[];
   };
 }
