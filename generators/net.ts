@@ -59,10 +59,19 @@ function parseIpv6(s: string): bigint | undefined {
   return [...head, ...new Array<number>(missing).fill(0), ...tail].reduce((acc, g) => (acc << 16n) | BigInt(g), 0n);
 }
 
+/** ::ffff:0:0/96, the IPv4-mapped IPv6 addresses (RFC 4291 §2.5.5.2). */
+const V4_MAPPED_PREFIX = 0xffffn << 32n;
+
+/**
+ * An IPv4-mapped IPv6 address (::ffff:192.168.3.3) is returned as the IPv4 address it maps, as Go's net.IP.To4 does
+ * for kubeadm and kube-vip: every rule (inside the pod network, overlaps, duplicates) then judges what they will use.
+ */
 export function parseIp(s: string): Ip | undefined {
   if (s.includes(":")) {
     const value = parseIpv6(s);
-    return value === undefined ? undefined : { family: 6, value };
+    if (value === undefined) return undefined;
+    if (value >> 32n === V4_MAPPED_PREFIX >> 32n) return { family: 4, value: value & 0xffffffffn };
+    return { family: 6, value };
   }
   const value = parseIpv4(s);
   return value === undefined ? undefined : { family: 4, value };
