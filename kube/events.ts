@@ -4,6 +4,13 @@ import { R } from "./resources";
 
 export type EventType = "Normal" | "Warning";
 
+/** An Event to record, as a capability's pure status rules decide (kube/status-writer records it after the write). */
+export interface EventSpec {
+  type: EventType;
+  reason: string;
+  message: string;
+}
+
 export async function recordEvent(
   client: KubeClient,
   obj: KubeObject,

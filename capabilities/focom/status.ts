@@ -1,10 +1,13 @@
 /**
  * FocomProvisioningRequest status from what the reconciler observed (pure): phase, message, the mirrored remote
- * state and the four conditions. Conditions the observation says nothing about are carried over unchanged.
+ * state and the conditions this observation evaluated. kube/status-writer completes the condition set (the others
+ * are carried over), keeps transition times, skips no-op writes and records the Events statusEvents asks for.
  */
 import type { FocomProvisioningRequestStatus } from "../../api/generated/types";
-import { Condition, ConditionInput, findCondition, mergeConditions, sameConditions } from "../../kube/conditions";
-import type { EventType } from "../../kube/events";
+import { FPR_CONDITION_TYPES, FPRConditionType } from "../../api/vocabulary";
+import { Condition, ConditionInput, findCondition } from "../../kube/conditions";
+import type { EventSpec } from "../../kube/events";
+import type { StatusUpdate } from "../../kube/status-writer";
 import type { RemoteFailure } from "./errors";
 import type { RemoteRef, RemoteRequest } from "./remote";
 
@@ -12,8 +15,11 @@ export type FocomStatus = FocomProvisioningRequestStatus;
 export type Phase = NonNullable<FocomStatus["phase"]>;
 export type RemoteState = NonNullable<FocomStatus["remoteState"]>;
 
-export const CONDITION_TYPES = ["Validated", "OCloudReachable", "RemoteCreated", "Synced"] as const;
-export type ConditionType = (typeof CONDITION_TYPES)[number];
+export const CONDITION_TYPES = FPR_CONDITION_TYPES;
+export type ConditionType = FPRConditionType;
+
+/** Timestamps of the status: lastUpdated moves whenever the status says something new (kube/status-writer). */
+export const TIMESTAMPS = ["lastUpdated"] as const;
 
 export type InvalidReason = "OCloudNotFound" | "TemplateNotFound" | "InvalidParameters";
 
@@ -45,7 +51,7 @@ export interface ComputedStatus {
   message: string;
   remoteName?: string;
   remoteState?: RemoteState;
-  /** One per CONDITION_TYPES entry. */
+  /** The conditions this observation evaluated (the others are carried over by the writer). */
   conditions: ConditionInput[];
 }
 
@@ -111,13 +117,7 @@ export function computeStatus(input: StatusInput): ComputedStatus {
     message,
     observedGeneration: generation,
   });
-  const carried = (type: ConditionType): ConditionInput => {
-    const before = findCondition(previous?.conditions as Condition[] | undefined, type);
-    if (!before) return { type, status: "Unknown", reason: "NotChecked", message: "not checked yet" };
-    const { lastTransitionTime: _t, ...rest } = before;
-    return rest;
-  };
-  const conditions = (...set: ConditionInput[]) => CONDITION_TYPES.map(t => set.find(c => c.type === t) ?? carried(t));
+  const conditions = (...set: (ConditionInput | undefined)[]) => set.filter((c): c is ConditionInput => !!c);
   const valid = cond("Validated", "True", "Valid", "the OCloud, the TemplateInfo and the parameters are valid");
   const reachable = cond("OCloudReachable", "True", "Reachable", `O-Cloud ${ocloud} answered`);
   const created = cond("RemoteCreated", "True", "Created", `ProvisioningRequest ${label} exists on O-Cloud ${ocloud}`);
@@ -198,7 +198,7 @@ export function computeStatus(input: StatusInput): ComputedStatus {
           ? cond("RemoteCreated", "False", "Deleted", `ProvisioningRequest ${label} is gone from O-Cloud ${ocloud}`)
           : obs.remote
             ? cond("RemoteCreated", "True", "Deleting", `ProvisioningRequest ${label} is being deleted on O-Cloud ${ocloud}`)
-            : carried("RemoteCreated");
+            : undefined; // unknown: carried over
       return {
         phase: "Deleting",
         message: obs.message,
@@ -209,7 +209,7 @@ export function computeStatus(input: StatusInput): ComputedStatus {
             ? cond("OCloudReachable", "False", obs.failure.reason, obs.failure.message)
             : obs.remote !== undefined
               ? reachable
-              : carried("OCloudReachable"),
+              : undefined,
           remoteCond,
           cond("Synced", "False", "Deleting", obs.message),
         ),
@@ -218,46 +218,22 @@ export function computeStatus(input: StatusInput): ComputedStatus {
   }
 }
 
-/** The full status to write: conditions keep their transition times, lastUpdated moves only when something changed. */
-export function nextStatus(
-  previous: FocomStatus | undefined,
-  computed: ComputedStatus,
-  generation: number | undefined,
-  now: string,
-): FocomStatus {
-  const next: FocomStatus = {
-    phase: computed.phase,
-    message: computed.message,
-    ...(computed.remoteName ? { remoteName: computed.remoteName } : {}),
-    ...(computed.remoteState && Object.keys(computed.remoteState).length ? { remoteState: computed.remoteState } : {}),
-    ...(generation !== undefined ? { observedGeneration: generation } : {}),
-    conditions: mergeConditions(previous?.conditions as Condition[] | undefined, computed.conditions, now),
+/** The status fields and conditions to write (kube/status-writer adds observedGeneration, lastUpdated and times). */
+export function statusUpdate(computed: ComputedStatus): StatusUpdate<FocomStatus> {
+  return {
+    fields: {
+      phase: computed.phase,
+      message: computed.message,
+      ...(computed.remoteName ? { remoteName: computed.remoteName } : {}),
+      ...(computed.remoteState && Object.keys(computed.remoteState).length ? { remoteState: computed.remoteState } : {}),
+    },
+    conditions: computed.conditions,
   };
-  next.lastUpdated = statusChanged(previous, next) ? now : (previous?.lastUpdated ?? now);
-  return next;
-}
-
-/** Whether two statuses say something different (transition times and lastUpdated aside). */
-export function statusChanged(a: FocomStatus | undefined, b: FocomStatus | undefined): boolean {
-  const core = (s: FocomStatus | undefined) =>
-    JSON.stringify([s?.phase, s?.message, s?.remoteName, s?.observedGeneration, remoteStateKey(s?.remoteState)]);
-  return (
-    core(a) !== core(b) || !sameConditions(a?.conditions as Condition[] | undefined, b?.conditions as Condition[] | undefined)
-  );
-}
-
-const remoteStateKey = (r: RemoteState | undefined) =>
-  r ? [r.provisioningState, r.provisioningMessage, r.provisioningUpdateTime, r.oCloudNodeClusterId] : undefined;
-
-export interface StatusEvent {
-  type: EventType;
-  reason: string;
-  message: string;
 }
 
 /** Events for a status change: every phase change, and the O-Cloud becoming unreachable or reachable again. */
-export function statusEvents(previous: FocomStatus | undefined, next: FocomStatus): StatusEvent[] {
-  const out: StatusEvent[] = [];
+export function statusEvents(previous: FocomStatus | undefined, next: FocomStatus): EventSpec[] {
+  const out: EventSpec[] = [];
   if (previous?.phase !== next.phase && next.phase) {
     out.push({ type: next.phase === "Failed" ? "Warning" : "Normal", reason: next.phase, message: next.message ?? next.phase });
   }

@@ -2,13 +2,14 @@ import {
   ComputedStatus,
   computeStatus,
   FocomStatus,
-  nextStatus,
   Observation,
-  statusChanged,
   statusEvents,
+  statusUpdate,
   unreachableSince,
 } from "../../../capabilities/focom/status";
+import { FPR_STATUS_POLICY } from "../../../capabilities/focom/status-writer";
 import type { RemoteRequest } from "../../../capabilities/focom/remote";
+import { nextStatus, sameStatus } from "../../../kube/status-writer";
 
 const REF = { name: "edge-o2ims", namespace: "smo" };
 const T0 = "2026-01-01T00:00:00.000Z";
@@ -44,7 +45,10 @@ const compute = (observation: Observation, previous?: FocomStatus) =>
   computeStatus({ observation, ocloud: "edge-ocloud", remote: REF, generation: 2, previous });
 const condition = (s: ComputedStatus | FocomStatus, type: string) =>
   (s.conditions as { type: string; status: string; reason: string; lastTransitionTime?: string }[]).find(c => c.type === type)!;
-const written = (c: ComputedStatus, previous?: FocomStatus, now = T0) => nextStatus(previous, c, 2, now);
+/** The status kube/status-writer would write for a computation (every condition type, times, lastUpdated). */
+const written = (c: ComputedStatus, previous?: FocomStatus, now = T0) =>
+  nextStatus(previous, statusUpdate(c), FPR_STATUS_POLICY, 2, now);
+const statusChanged = (a: FocomStatus, b: FocomStatus) => !sameStatus(a, b, FPR_STATUS_POLICY);
 
 describe("FOCOM status mapping", () => {
   it("Pending: the O-Cloud answered but the remote does not exist yet", () => {
@@ -138,7 +142,9 @@ describe("FOCOM status mapping", () => {
     const s = compute({ kind: "invalid", reason, message: "why" });
     expect(s.phase).toBe("Failed");
     expect(condition(s, "Validated")).toMatchObject({ status: "False", reason, message: "why" });
-    expect(condition(s, "OCloudReachable")).toMatchObject({ status: "Unknown", reason: "NotChecked" });
+    const w = written(s);
+    expect(w.conditions?.map(c => c.type)).toEqual(["Validated", "OCloudReachable", "RemoteCreated", "Synced"]);
+    expect(condition(w, "OCloudReachable")).toMatchObject({ status: "Unknown", reason: "NotChecked" });
   });
 
   it("Failed: bad credentials or configuration of the O-Cloud", () => {
@@ -162,7 +168,7 @@ describe("FOCOM status mapping", () => {
     expect(s.message).toBe(`${failure.message}; retrying`);
     expect(s.remoteState).toEqual(synced.remoteState);
     expect(condition(s, "OCloudReachable")).toMatchObject({ status: "False", reason: "Unreachable" });
-    expect(condition(s, "Synced")).toMatchObject({ status: "True", reason: "Fulfilled" });
+    expect(condition(written(s, synced), "Synced")).toMatchObject({ status: "True", reason: "Fulfilled" });
     expect(compute({ kind: "disconnected", failure }).phase).toBe("Pending"); // nothing exists yet
   });
 
@@ -190,7 +196,7 @@ describe("FOCOM status mapping", () => {
     );
     expect(s.phase).toBe("Deleting");
     expect(condition(s, "OCloudReachable")).toMatchObject({ status: "False", reason: "Unreachable" });
-    expect(condition(s, "RemoteCreated")).toMatchObject({ status: "True", reason: "Created" });
+    expect(condition(written(s, before), "RemoteCreated")).toMatchObject({ status: "True", reason: "Created" });
     expect(s.remoteState?.provisioningState).toBe("fulfilled");
   });
 });
@@ -204,12 +210,13 @@ describe("FOCOM status writing", () => {
     expect(again.observedGeneration).toBe(2);
   });
 
-  it("moves lastUpdated on a change and a condition's transition time only when its status or reason changes", () => {
+  it("moves lastUpdated on a change and a condition's transition time only when its status changes", () => {
     const first = written(compute({ kind: "mirrored", remote: remote("progressing", { message: "a" }) }), undefined, T0);
     const second = written(compute({ kind: "mirrored", remote: remote("progressing", { message: "b" }) }, first), first, T1);
     expect(statusChanged(first, second)).toBe(true);
     expect(second.lastUpdated).toBe(T1);
     expect(condition(second, "RemoteCreated").lastTransitionTime).toBe(T0);
+    expect(condition(second, "Synced").lastTransitionTime).toBe(T0); // message changed, status did not
     const third = written(compute({ kind: "mirrored", remote: remote("fulfilled") }, second), second, T1);
     expect(condition(third, "Synced").lastTransitionTime).toBe(T1);
   });
