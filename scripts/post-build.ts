@@ -1,0 +1,45 @@
+/**
+ * Runs after `pepr build` (npm run build): applies scripts/build/artifacts.ts to dist/ so the chart and the manifest
+ * a user installs carry the CRDs, the default ClusterTemplate and the fixes listed there.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { clusterTemplateChartTemplate, fixChartYaml, fixManifest, fixValues, fixValuesSchema } from "./build/artifacts";
+
+const ROOT = path.resolve(__dirname, "..");
+const DIST = path.join(ROOT, "dist");
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+  version: string;
+  description: string;
+  pepr: { uuid: string };
+};
+const chartDir = path.join(DIST, `${pkg.pepr.uuid}-chart`);
+const manifestFile = path.join(DIST, `pepr-module-${pkg.pepr.uuid}.yaml`);
+const read = (f: string) => fs.readFileSync(f, "utf8");
+
+const crdDir = path.join(ROOT, "api", "crds");
+const crdFiles = fs
+  .readdirSync(crdDir)
+  .filter(f => f.endsWith(".yaml"))
+  .sort();
+const template = read(path.join(ROOT, "templates", "byoh-workload-cluster.yaml"));
+
+for (const f of [chartDir, manifestFile]) if (!fs.existsSync(f)) throw new Error(`${f} is missing: run pepr build first`);
+
+fs.writeFileSync(path.join(chartDir, "Chart.yaml"), fixChartYaml(read(path.join(chartDir, "Chart.yaml")), pkg));
+fs.writeFileSync(path.join(chartDir, "values.yaml"), fixValues(read(path.join(chartDir, "values.yaml"))));
+fs.writeFileSync(path.join(chartDir, "values.schema.json"), fixValuesSchema(read(path.join(chartDir, "values.schema.json"))));
+fs.mkdirSync(path.join(chartDir, "crds"), { recursive: true });
+for (const f of crdFiles) fs.copyFileSync(path.join(crdDir, f), path.join(chartDir, "crds", f));
+fs.writeFileSync(path.join(chartDir, "templates", "default-clustertemplate.yaml"), clusterTemplateChartTemplate(template));
+fs.writeFileSync(
+  manifestFile,
+  fixManifest(
+    read(manifestFile),
+    crdFiles.map(f => read(path.join(crdDir, f))),
+    template,
+  ),
+);
+console.log(
+  `post-build: ${path.relative(ROOT, chartDir)} and ${path.relative(ROOT, manifestFile)} carry ${crdFiles.length} CRDs and the default ClusterTemplate`,
+);
