@@ -8,16 +8,16 @@ import fs from "node:fs";
 import https from "node:https";
 import { SourceMap } from "node:module";
 import path from "node:path";
-import type { KubeClient } from "../kube/client";
-import { loadKubeconfigFile } from "../kube/kubeconfig";
+import { KubeClient } from "../kube/client";
 import { R, Resource } from "../kube/resources";
 import { mean, percentile, round, sleep, table } from "./util";
 
 /** GET of a binary answer (a pprof profile) with the kubeconfig's client certificate. */
-function getBinary(kubeconfig: string, urlPath: string, timeoutMs: number): Promise<Buffer> {
-  const c = loadKubeconfigFile(kubeconfig);
+async function getBinary(kubeconfig: string, urlPath: string, timeoutMs: number): Promise<Buffer> {
+  const c = await KubeClient.create({ file: kubeconfig });
+  const { proxyAgent: _, ...tls } = await c.authOptions();
   return new Promise((resolve, reject) => {
-    const req = https.get(c.server + urlPath, { ca: c.ca, cert: c.cert, key: c.key }, res => {
+    const req = https.get(c.server + urlPath, tls, res => {
       const chunks: Buffer[] = [];
       res.on("data", (d: Buffer) => chunks.push(d));
       res.on("end", () =>

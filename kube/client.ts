@@ -3,9 +3,8 @@
  * field manager; the FOCOM capability talks to several O-Clouds and every writer here needs its own stable
  * field manager, so the module, the CLI and the tests share this client instead.
  */
-import fs from "node:fs";
 import https from "node:https";
-import { Credentials, loadDefaultCredentials, loadKubeconfigFile, parseKubeconfig } from "./kubeconfig";
+import { contextNamespace, KubeConfig, KubeconfigSource, loadKubeConfig } from "./kubeconfig";
 import { apiVersionOf, Resource } from "./resources";
 
 export type { KubeObject, ListOptions, ObjectMeta, OwnerReference, WatchPhase } from "./types";
@@ -24,38 +23,82 @@ export class KubeError extends Error {
 
 export const isNotFound = (e: unknown) => e instanceof KubeError && e.status === 404;
 export const isConflict = (e: unknown) => e instanceof KubeError && e.status === 409;
+export const isForbidden = (e: unknown) => e instanceof KubeError && e.status === 403;
+
+/**
+ * How long the TLS material and Authorization header taken from the kubeconfig are reused. KubeConfig re-runs an
+ * exec plugin whose credential has no expiry on every call and re-reads a service-account token file each minute;
+ * a 401 drops them at once, so a rotated or expired credential is fetched again on the next request.
+ */
+const AUTH_TTL_MS = 60_000;
+
+/** What KubeConfig.applyToHTTPSOptions sets that a request needs (its per-call agent is not used: ours keeps alive). */
+type AuthOptions = Pick<
+  https.RequestOptions,
+  "ca" | "cert" | "key" | "pfx" | "passphrase" | "rejectUnauthorized" | "servername" | "auth"
+> & { headers: Record<string, string>; proxyAgent?: https.Agent };
 
 export class KubeClient {
   readonly server: string;
-  private readonly tls: https.RequestOptions;
+  /** The current context's namespace, if it names one (kubectl's default for -n). */
+  readonly namespace?: string;
+  /** The kubeconfig user of the current context, to name who was refused (not necessarily the API server's name). */
+  readonly user?: string;
   private readonly agent: https.Agent;
-  private token?: { value: string; readAt: number };
+  private auth?: { options: Promise<AuthOptions>; at: number };
 
   private constructor(
-    private readonly creds: Credentials,
+    private readonly kc: KubeConfig,
     readonly fieldManager: string,
   ) {
-    this.server = creds.server;
-    this.tls = { ca: creds.ca, cert: creds.cert, key: creds.key, rejectUnauthorized: !creds.insecureSkipTLSVerify };
+    this.server = kc.getCurrentCluster()!.server;
+    this.namespace = contextNamespace(kc);
+    this.user = kc.getContextObject(kc.getCurrentContext())?.user || undefined;
     this.agent = new https.Agent({ keepAlive: true, maxSockets: 64 });
   }
 
-  /** From a kubeconfig file path, its text, or (no argument) KUBECONFIG / ~/.kube/config / the pod's service account. */
-  static async create(opts: { file?: string; text?: string; fieldManager?: string } = {}): Promise<KubeClient> {
-    const creds = opts.text ? parseKubeconfig(opts.text) : opts.file ? loadKubeconfigFile(opts.file) : loadDefaultCredentials();
-    return new KubeClient(creds, opts.fieldManager ?? "o-cloud-provisioner");
+  /**
+   * From kubeconfig text, a file, or (neither) KUBECONFIG / ~/.kube/config / the pod's service account, with the
+   * given context or the current one. Resolves once the credentials are usable (an exec plugin has run).
+   */
+  static async create(opts: KubeconfigSource & { fieldManager?: string } = {}): Promise<KubeClient> {
+    const client = new KubeClient(loadKubeConfig(opts), opts.fieldManager ?? "o-cloud-provisioner");
+    await client.authOptions();
+    return client;
   }
 
-  /** Authorization header; a token file is re-read every minute (projected service-account tokens rotate). */
-  private get headers(): Record<string, string> {
-    if (this.creds.token) return { Authorization: `Bearer ${this.creds.token}` };
-    if (this.creds.tokenFile) {
-      if (!this.token || Date.now() - this.token.readAt > 60_000) {
-        this.token = { value: fs.readFileSync(this.creds.tokenFile, "utf8").trim(), readAt: Date.now() };
-      }
-      return { Authorization: `Bearer ${this.token.value}` };
+  /** TLS options and headers for the next request (see AUTH_TTL_MS). */
+  authOptions(): Promise<AuthOptions> {
+    if (!this.auth || Date.now() - this.auth.at > AUTH_TTL_MS) {
+      const options = (async () => {
+        const o: https.RequestOptions = {};
+        await this.kc.applyToHTTPSOptions(o);
+        const { ca, cert, key, pfx, passphrase, rejectUnauthorized, servername, auth } = o;
+        return {
+          ...{ ca, cert, key, pfx, passphrase, rejectUnauthorized, servername, auth },
+          headers: { ...(o.headers as Record<string, string>) },
+          // client-node builds the agent a proxy-url needs; without one its plain agent is dropped for ours.
+          proxyAgent: this.kc.getCurrentCluster()?.proxyUrl ? (o.agent as https.Agent) : undefined,
+        };
+      })();
+      const entry = { options, at: Date.now() };
+      this.auth = entry;
+      options.catch(() => {
+        if (this.auth === entry) this.auth = undefined;
+      });
     }
-    return {};
+    return this.auth.options;
+  }
+
+  /** Request options: the auth material with the given agent (keep-alive pool, or none for a long watch). */
+  private async requestOptions(method: string, headers: Record<string, string>, agent: https.Agent | false) {
+    const { headers: authHeaders, proxyAgent, ...tls } = await this.authOptions();
+    return { ...tls, agent: proxyAgent ?? agent, method, headers: { ...authHeaders, ...headers } };
+  }
+
+  /** A 401 means the credential expired or rotated: the next request takes it afresh from the kubeconfig. */
+  private refused(code: number): void {
+    if (code === 401) this.auth = undefined;
   }
 
   path(res: Resource, namespace?: string, name?: string, sub?: string): string {
@@ -65,40 +108,31 @@ export class KubeClient {
   }
 
   /** One HTTP request; resolves the parsed JSON body, rejects with KubeError on a non-2xx answer. */
-  request<T = unknown>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
+  async request<T = unknown>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
     const payload = body === undefined ? undefined : Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (payload) Object.assign(headers, { "Content-Type": contentType, "Content-Length": String(payload.length) });
+    const options = await this.requestOptions(method, headers, this.agent);
     return new Promise<T>((resolve, reject) => {
-      const req = https.request(
-        this.server + path,
-        {
-          ...this.tls,
-          agent: this.agent,
-          method,
-          headers: {
-            ...this.headers,
-            Accept: "application/json",
-            ...(payload ? { "Content-Type": contentType, "Content-Length": payload.length } : {}),
-          },
-        },
-        res => {
-          const chunks: Buffer[] = [];
-          res.on("data", c => chunks.push(c));
-          res.on("end", () => {
-            const text = Buffer.concat(chunks).toString("utf8");
-            let parsed: unknown = undefined;
-            try {
-              parsed = text ? JSON.parse(text) : undefined;
-            } catch {
-              parsed = text;
-            }
-            const code = res.statusCode ?? 0;
-            if (code >= 200 && code < 300) return resolve(parsed as T);
-            const status = parsed as { message?: string; reason?: string } | undefined;
-            reject(new KubeError(code, status?.message ?? `${method} ${path}: HTTP ${code}`, status?.reason));
-          });
-          res.on("error", reject);
-        },
-      );
+      const req = https.request(this.server + path, options, res => {
+        const chunks: Buffer[] = [];
+        res.on("data", c => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let parsed: unknown = undefined;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            parsed = text;
+          }
+          const code = res.statusCode ?? 0;
+          if (code >= 200 && code < 300) return resolve(parsed as T);
+          this.refused(code);
+          const status = parsed as { message?: string; reason?: string } | undefined;
+          reject(new KubeError(code, status?.message ?? `${method} ${path}: HTTP ${code}`, status?.reason));
+        });
+        res.on("error", reject);
+      });
       req.on("error", reject);
       req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path}: timed out`)));
       if (payload) req.write(payload);
@@ -247,7 +281,10 @@ export class KubeClient {
               else known.set(obj.metadata.uid!, slim(obj));
               onEvent(phase, obj);
             },
-            r => (current = r),
+            r => {
+              current = r;
+              if (stopped) r.destroy(); // stopped while the request's credentials were being read
+            },
           );
           backoff = 250;
         } catch (e) {
@@ -270,7 +307,7 @@ export class KubeClient {
   }
 
   /** One watch stream; resolves with the last resourceVersion when the server closes it. */
-  private streamWatch<T extends KubeObject>(
+  private async streamWatch<T extends KubeObject>(
     res: Resource,
     rv: string,
     opts: ListOptions,
@@ -280,39 +317,37 @@ export class KubeClient {
     const q = new URLSearchParams({ watch: "1", resourceVersion: rv, allowWatchBookmarks: "true", timeoutSeconds: "300" });
     if (opts.labelSelector) q.set("labelSelector", opts.labelSelector);
     if (opts.fieldSelector) q.set("fieldSelector", opts.fieldSelector);
+    const options = await this.requestOptions("GET", { Accept: "application/json" }, false);
     return new Promise((resolve, reject) => {
       let last = rv;
-      const req = https.request(
-        `${this.server}${this.path(res, opts.namespace)}?${q}`,
-        { ...this.tls, agent: false, method: "GET", headers: { ...this.headers, Accept: "application/json" } },
-        response => {
-          if ((response.statusCode ?? 0) >= 300) {
-            response.resume();
-            return reject(new KubeError(response.statusCode ?? 0, `watch ${res.plural}: HTTP ${response.statusCode}`));
-          }
-          let buf = "";
-          response.setEncoding("utf8");
-          response.on("data", (chunk: string) => {
-            buf += chunk;
-            let i: number;
-            while ((i = buf.indexOf("\n")) >= 0) {
-              const line = buf.slice(0, i);
-              buf = buf.slice(i + 1);
-              if (!line.trim()) continue;
-              const ev = JSON.parse(line) as { type: string; object: T & { code?: number; message?: string } };
-              if (ev.type === "ERROR") {
-                req.destroy();
-                return reject(new KubeError(ev.object.code ?? 500, ev.object.message ?? "watch error"));
-              }
-              last = ev.object.metadata?.resourceVersion ?? last;
-              if (ev.type === "BOOKMARK") continue;
-              onEvent(ev.type as WatchPhase, { apiVersion: apiVersionOf(res), kind: res.kind, ...ev.object });
+      const req = https.request(`${this.server}${this.path(res, opts.namespace)}?${q}`, options, response => {
+        if ((response.statusCode ?? 0) >= 300) {
+          this.refused(response.statusCode ?? 0);
+          response.resume();
+          return reject(new KubeError(response.statusCode ?? 0, `watch ${res.plural}: HTTP ${response.statusCode}`));
+        }
+        let buf = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          buf += chunk;
+          let i: number;
+          while ((i = buf.indexOf("\n")) >= 0) {
+            const line = buf.slice(0, i);
+            buf = buf.slice(i + 1);
+            if (!line.trim()) continue;
+            const ev = JSON.parse(line) as { type: string; object: T & { code?: number; message?: string } };
+            if (ev.type === "ERROR") {
+              req.destroy();
+              return reject(new KubeError(ev.object.code ?? 500, ev.object.message ?? "watch error"));
             }
-          });
-          response.on("end", () => resolve(last));
-          response.on("error", reject);
-        },
-      );
+            last = ev.object.metadata?.resourceVersion ?? last;
+            if (ev.type === "BOOKMARK") continue;
+            onEvent(ev.type as WatchPhase, { apiVersion: apiVersionOf(res), kind: res.kind, ...ev.object });
+          }
+        });
+        response.on("end", () => resolve(last));
+        response.on("error", reject);
+      });
       onRequest(req);
       req.on("error", reject);
       req.end();

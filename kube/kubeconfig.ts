@@ -1,87 +1,83 @@
 /**
- * Kubeconfig and in-cluster credentials, read without @kubernetes/client-node (ESM-only, which neither jest nor
- * older Node requires can load). Supports what a module needs: client certificates, bearer tokens and token files
- * (re-read, as projected service-account tokens rotate), inline or file-based CA data. Exec plugins are not.
+ * Kubeconfigs as kubectl reads them, through @kubernetes/client-node's KubeConfig: exec and auth-provider plugins,
+ * client certificates and tokens, inline or file-based, the KUBECONFIG list, contexts and their namespaces, and the
+ * pod's service account. Only the merge of a KUBECONFIG list is ours (KubeConfig.loadFromDefault refuses a name
+ * that two files define and lets the last current-context win; kubectl lets the first file win for both).
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { load } from "js-yaml";
+import { KubeConfig } from "@kubernetes/client-node";
 
-export interface Credentials {
-  server: string;
-  ca?: Buffer;
-  cert?: Buffer;
-  key?: Buffer;
-  token?: string;
-  tokenFile?: string;
-  insecureSkipTLSVerify?: boolean;
+export { KubeConfig };
+
+export interface KubeconfigSource {
+  /** A kubeconfig file (relative paths in it resolve against its directory). */
+  file?: string;
+  /** Kubeconfig text (e.g. from a Secret: screen it first, see capabilities/focom/kubeconfig.ts). */
+  text?: string;
+  /** The context to use instead of the current-context (kubectl --context). */
+  context?: string;
 }
 
-interface Named<T> {
-  name: string;
-  [k: string]: unknown;
-  cluster?: T;
-  user?: T;
-  context?: T;
-}
-type Obj = Record<string, string | boolean | undefined>;
-interface KubeconfigFile {
-  "current-context"?: string;
-  clusters?: Named<Obj>[];
-  users?: Named<Obj>[];
-  contexts?: Named<Obj>[];
-}
+const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
-const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
-
-/** Inline base64 data wins over a file path (resolved against the kubeconfig's directory). */
-function material(data: unknown, file: unknown, baseDir: string): Buffer | undefined {
-  if (typeof data === "string" && data) return Buffer.from(data, "base64");
-  if (typeof file === "string" && file) return fs.readFileSync(path.resolve(baseDir, file));
-  return undefined;
-}
-
-export function parseKubeconfig(text: string, baseDir = process.cwd()): Credentials {
-  const cfg = (load(text) ?? {}) as KubeconfigFile;
-  const ctxName = cfg["current-context"] ?? cfg.contexts?.[0]?.name;
-  const found = cfg.contexts?.find(c => c.name === ctxName);
-  if (ctxName && !found) throw new Error(`kubeconfig current-context "${ctxName}" is not among its contexts`);
-  const ctx = found?.context ?? {};
-  const cluster = cfg.clusters?.find(c => c.name === ctx.cluster)?.cluster ?? (found ? undefined : cfg.clusters?.[0]?.cluster);
-  const user = cfg.users?.find(u => u.name === ctx.user)?.user ?? {};
-  if (!cluster?.server) throw new Error("kubeconfig has no cluster server for its current context");
-  if (user.exec || user["auth-provider"])
-    throw new Error("kubeconfig exec and auth-provider plugins are not supported; use a certificate or token");
-  return {
-    server: String(cluster.server).replace(/\/$/, ""),
-    ca: material(cluster["certificate-authority-data"], cluster["certificate-authority"], baseDir),
-    cert: material(user["client-certificate-data"], user["client-certificate"], baseDir),
-    key: material(user["client-key-data"], user["client-key"], baseDir),
-    token: typeof user.token === "string" ? user.token : undefined,
-    tokenFile: typeof user.tokenFile === "string" ? path.resolve(baseDir, user.tokenFile) : undefined,
-    insecureSkipTLSVerify: cluster["insecure-skip-tls-verify"] === true,
-  };
-}
-
-export function loadKubeconfigFile(file: string): Credentials {
-  return parseKubeconfig(fs.readFileSync(file, "utf8"), path.dirname(path.resolve(file)));
-}
-
-/** KUBECONFIG (its first file), then ~/.kube/config, then the pod's service account. */
-export function loadDefaultCredentials(): Credentials {
-  const fromEnv = process.env.KUBECONFIG?.split(path.delimiter).find(Boolean);
-  if (fromEnv) return loadKubeconfigFile(fromEnv);
-  const home = path.join(os.homedir(), ".kube", "config");
-  if (fs.existsSync(home)) return loadKubeconfigFile(home);
-  const host = process.env.KUBERNETES_SERVICE_HOST;
-  if (host && fs.existsSync(`${SA_DIR}/token`)) {
-    const port = process.env.KUBERNETES_SERVICE_PORT ?? "443";
-    return {
-      server: `https://${host.includes(":") ? `[${host}]` : host}:${port}`,
-      ca: fs.readFileSync(`${SA_DIR}/ca.crt`),
-      tokenFile: `${SA_DIR}/token`,
-    };
+/**
+ * text, else file, else (as kubectl) the KUBECONFIG list, ~/.kube/config, then the pod's service account. Throws
+ * when the chosen context or its cluster is missing, so a bad kubeconfig fails here rather than at the first call.
+ */
+export function loadKubeConfig(source: KubeconfigSource = {}): KubeConfig {
+  const kc = new KubeConfig();
+  if (source.text !== undefined) kc.loadFromString(source.text);
+  else if (source.file) kc.loadFromFile(path.resolve(source.file));
+  else loadDefault(kc);
+  if (source.context) {
+    if (!kc.getContextObject(source.context)) throw new Error(`kubeconfig has no context "${source.context}"`);
+    kc.setCurrentContext(source.context);
   }
-  throw new Error("no kubeconfig: set KUBECONFIG, or run in a pod with a service account");
+  const current = kc.getCurrentContext();
+  if (current && !kc.getContextObject(current))
+    throw new Error(`kubeconfig current-context "${current}" is not among its contexts`);
+  // No current-context: the first context, as this project always did (client-node would use none).
+  if (!current && kc.getContexts().length > 0) kc.setCurrentContext(kc.getContexts()[0].name);
+  if (!kc.getCurrentContext()) throw new Error("kubeconfig has no context");
+  if (!kc.getCurrentCluster()?.server) throw new Error(`kubeconfig context "${kc.getCurrentContext()}" has no cluster server`);
+  return kc;
+}
+
+/** The namespace of the current context (kubectl's default for -n), or of the pod's service account. */
+export function contextNamespace(kc: KubeConfig): string | undefined {
+  return kc.getContextObject(kc.getCurrentContext())?.namespace?.trim() || undefined;
+}
+
+function loadDefault(kc: KubeConfig): void {
+  const files = (process.env.KUBECONFIG ?? "").split(path.delimiter).filter(Boolean);
+  if (files.length > 0) {
+    // kubectl skips files of the list that do not exist, and fails only when none does.
+    const existing = files.filter(f => fs.existsSync(f));
+    if (existing.length === 0) throw new Error(`no file of KUBECONFIG exists: ${process.env.KUBECONFIG}`);
+    kc.loadFromFile(path.resolve(existing[0]));
+    for (const f of existing.slice(1)) {
+      const next = new KubeConfig();
+      next.loadFromFile(path.resolve(f));
+      mergeFirstWins(kc, next);
+    }
+    return;
+  }
+  const home = path.join(os.homedir(), ".kube", "config");
+  if (fs.existsSync(home)) return kc.loadFromFile(home);
+  // loadFromCluster re-reads the token file (projected service-account tokens rotate) and reads the namespace file.
+  if (process.env.KUBERNETES_SERVICE_HOST && fs.existsSync(SERVICE_ACCOUNT_TOKEN)) return kc.loadFromCluster();
+  throw new Error("no kubeconfig: pass --kubeconfig, set KUBECONFIG, create ~/.kube/config, or run in a pod");
+}
+
+/** kubectl's merge of a KUBECONFIG list: the first file to define a name (or the current-context) wins. */
+function mergeFirstWins(into: KubeConfig, from: KubeConfig): void {
+  const add = <T extends { name: string }>(list: T[], more: T[]) => {
+    for (const item of more) if (!list.some(x => x.name === item.name)) list.push(item);
+  };
+  add(into.clusters, from.clusters);
+  add(into.users, from.users);
+  add(into.contexts, from.contexts);
+  if (!into.getCurrentContext() && from.getCurrentContext()) into.setCurrentContext(from.getCurrentContext());
 }
