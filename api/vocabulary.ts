@@ -20,6 +20,7 @@ export const DEFAULT_HOST_PINNING_LABEL = "host-id";
 /** The condition types of a ProvisioningRequest: every status write carries all of them (kube/status-writer). */
 export const PR_CONDITION_TYPES = [
   "Validated",
+  "Applied",
   "HostsAttached",
   "ControlPlaneReady",
   "WorkersReady",
@@ -28,6 +29,34 @@ export const PR_CONDITION_TYPES = [
   "Deleting",
 ] as const;
 export type PRConditionType = (typeof PR_CONDITION_TYPES)[number];
+/**
+ * Reasons of ProvisioningRequest conditions other than the stage names (capabilities/o2ims/status.ts Stage), which
+ * Progressing and Ready use as reasons.
+ */
+export const PR_REASONS = {
+  /** Validated: the template exists and the parameters satisfy it. */
+  Valid: "Valid",
+  TemplateNotFound: "TemplateNotFound",
+  InvalidParameters: "InvalidParameters",
+  /** Applied: every generated object was applied, and obsolete ones deleted. */
+  Applied: "Applied",
+  /** Applied/Ready: the API server refused a write (admission webhook denial, invalid object): failed until the spec or
+   * the environment changes; retried with backoff meanwhile. */
+  ApplyRejected: "ApplyRejected",
+  /** Applied: a write failed for a passing reason (conflict, throttling, server error, network): retried with backoff. */
+  ApplyFailed: "ApplyFailed",
+  /** Ready: failures observed on the cluster. */
+  HostBootstrapFailed: "HostBootstrapFailed",
+  HostUnavailable: "HostUnavailable",
+  StageTimedOut: "StageTimedOut",
+  /** Deleting: not being deleted / the steps of deletion; Ready: False while being deleted. */
+  NotDeleting: "NotDeleting",
+  Deleting: "Deleting",
+  WaitingForClusterDeletion: "WaitingForClusterDeletion",
+  DeletionStalled: "DeletionStalled",
+  RemovingLeftovers: "RemovingLeftovers",
+} as const;
+export type PRReason = (typeof PR_REASONS)[keyof typeof PR_REASONS];
 
 // ---- FocomProvisioningRequest (focom) -----------------------------------------------------------------------
 

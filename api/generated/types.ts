@@ -188,7 +188,20 @@ export interface ProvisioningRequestStatus {
     /** UIDs of the ByoHosts attached to the cluster, sorted. */
     oCloudInfrastructureResourceIds?: string[];
   };
-  /** Detailed conditions (Validated, HostsAvailable, InfrastructureProvisioned, ControlPlaneReady, WorkersReady, Ready, Deleting). */
+  /** The provisioning stage the request is in and since when; stage timeouts (the ClusterTemplate's timeouts) are measured from since, which moves only when the stage changes. */
+  stage?: {
+    /** Creating, WaitingForControlPlaneHosts, ControlPlaneProvisioning, WaitingForWorkerHosts, WorkersProvisioning or Ready. */
+    name:
+      | "Creating"
+      | "WaitingForControlPlaneHosts"
+      | "ControlPlaneProvisioning"
+      | "WaitingForWorkerHosts"
+      | "WorkersProvisioning"
+      | "Ready";
+    /** When the request entered this stage. */
+    since: string;
+  };
+  /** Detailed conditions, every type on every status: Validated, Applied (the generated Cluster API objects were written; False with the server's message when a write was refused or failed), HostsAttached, ControlPlaneReady, WorkersReady, Progressing, Ready, Deleting. A type the last reconcile did not evaluate keeps its earlier value, or is Unknown with reason NotChecked. */
   conditions?: {
     /** Type of the condition. */
     type: string;

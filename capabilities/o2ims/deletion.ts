@@ -3,27 +3,28 @@
  * templates alongside stalls CAPI, byoh-capi-notes §4.5), then remove what CAPI leaves behind, then release the
  * finalizer. ByoHosts are never touched: the BYOH agent releases them and keeps their pinning labels.
  */
-import { O2IMS_REQUEST_UID_LABEL } from "../../api/vocabulary";
+import { O2IMS_REQUEST_UID_LABEL, PR_REASONS, PRReason } from "../../api/vocabulary";
 import { GENERATED_KINDS } from "../../generators/byoh-cluster";
 import type { ByohTemplateParameters } from "../../api/generated/types";
-import type { ConditionInput } from "../../kube/conditions";
 import { releaseFinalizer } from "../../kube/finalizer";
 import { KubeClient } from "../../kube/client";
 import { R } from "../../kube/resources";
+import type { StatusUpdate } from "../../kube/status-writer";
 import type { O2imsCache, PRObject } from "./cache";
-import type { ProvisioningState } from "./status";
+import { deletingStatus, PRStatus } from "./status";
 
 /** After this long a Cluster that is still being deleted is reported as stalled (it keeps being waited for). */
 const STALL_SECONDS = Number(process.env.OCP_DELETION_STALL_SECONDS ?? 600);
 
-type StatusWriter = (s: { state: ProvisioningState; message: string; conditions: ConditionInput[] }) => Promise<void>;
+/** Writes a status update through the request's status writer (kube/status-writer). */
+type WriteStatus = (update: StatusUpdate<PRStatus>) => Promise<unknown>;
 
-export async function deleteRequest(client: KubeClient, _cache: O2imsCache, pr: PRObject, writeStatus: StatusWriter) {
+export async function deleteRequest(client: KubeClient, _cache: O2imsCache, pr: PRObject, writeStatus: WriteStatus) {
   const ns = pr.metadata.namespace!;
   const uid = pr.metadata.uid!;
   const clusterName = (pr.spec.templateParameters as Partial<ByohTemplateParameters> | undefined)?.clusterName;
-  const deleting = (reason: string, message: string) =>
-    writeStatus({ state: "deleting", message, conditions: [{ type: "Deleting", status: "True", reason, message }] });
+  const deleting = (reason: PRReason, message: string) =>
+    writeStatus(deletingStatus(reason, message, pr.status, new Date().toISOString()));
 
   const cluster = clusterName ? await client.find(R.Cluster, clusterName, ns) : undefined;
   if (cluster && cluster.metadata.labels?.[O2IMS_REQUEST_UID_LABEL] === uid) {
@@ -33,11 +34,14 @@ export async function deleteRequest(client: KubeClient, _cache: O2imsCache, pr: 
     if (elapsed > STALL_SECONDS) {
       const finalizers = (cluster.metadata.finalizers ?? []).join(", ") || "none";
       await deleting(
-        "DeletionStalled",
+        PR_REASONS.DeletionStalled,
         `Cluster ${clusterName} is still being deleted after ${elapsed}s (finalizers: ${finalizers}); check the Cluster API and BYOH controllers and the hosts' agents`,
       );
     } else {
-      await deleting("WaitingForClusterDeletion", `deleting cluster ${clusterName}: waiting for Cluster API to remove it`);
+      await deleting(
+        PR_REASONS.WaitingForClusterDeletion,
+        `deleting cluster ${clusterName}: waiting for Cluster API to remove it`,
+      );
     }
     return { requeueAfterMs: 10_000 }; // the Cluster's DELETED event normally comes first
   }
@@ -52,7 +56,7 @@ export async function deleteRequest(client: KubeClient, _cache: O2imsCache, pr: 
   }
   if (remaining > 0) {
     await deleting(
-      "RemovingLeftovers",
+      PR_REASONS.RemovingLeftovers,
       `cluster ${clusterName ?? ""} deleted; removing ${remaining} leftover object(s)`.replace("  ", " "),
     );
     return { requeueAfterMs: 1_000 };

@@ -1,23 +1,40 @@
 /**
  * Reconciles one ProvisioningRequest: generate -> server-side apply -> prune obsolete objects -> status from the
  * live Cluster API objects. Level-based: it reads the current request and cluster state every time, so a missed
- * event, a restart or a retry all converge on the same result.
+ * event, a restart or a retry all converge on the same result. A refused or failed write of a generated object is
+ * reported in status (capabilities/o2ims/errors.ts says how) and thrown, so the work queue retries it with backoff.
  */
-import { O2IMS_REQUEST_UID_LABEL } from "../../api/vocabulary";
+import { O2IMS_REQUEST_UID_LABEL, PR_CONDITION_TYPES, PR_REASONS } from "../../api/vocabulary";
 import { hostPinningLabel } from "../../generators/names";
 import { applyDefaults, formatViolations, validateParameters } from "../../generators/parameters";
 import { generateCluster, GENERATED_KINDS } from "../../generators/byoh-cluster";
-import type { ProvisioningRequestStatus } from "../../api/generated/types";
-import { Condition, ConditionInput, findCondition, mergeConditions, sameConditions } from "../../kube/conditions";
-import { recordEvent } from "../../kube/events";
-import { isNotFound, KubeClient, KubeObject } from "../../kube/client";
+import { KubeClient, KubeObject } from "../../kube/client";
 import { R, resourceFor } from "../../kube/resources";
+import { StatusPolicy, StatusUpdate, StatusWriter } from "../../kube/status-writer";
 import { HOST_LABELS, O2imsCache, PRObject } from "./cache";
-import { computeStatus, PinnedHost, ProvisioningState } from "./status";
+import { classifyWriteFailure, writing } from "./errors";
+import {
+  clusterStatus,
+  computeStatus,
+  invalidStatus,
+  lastApplySucceeded,
+  PinnedHost,
+  PRStatus,
+  statusEvents,
+  TIMESTAMPS,
+} from "./status";
 import { deleteRequest } from "./deletion";
 
 export const COMPONENT = "o-cloud-provisioner-o2ims";
 export const DEFAULT_TIMEOUTS = { hostsSeconds: 1800, controlPlaneSeconds: 1800, workersSeconds: 1800 };
+
+export const PR_STATUS_POLICY: StatusPolicy<PRStatus> = {
+  resource: R.ProvisioningRequest,
+  conditionTypes: PR_CONDITION_TYPES,
+  timestamps: TIMESTAMPS,
+  events: statusEvents,
+  component: COMPONENT,
+};
 
 export interface ReconcileResult {
   requeueAfterMs?: number;
@@ -26,11 +43,14 @@ export interface ReconcileResult {
 export class RequestReconciler {
   /** Requests whose next reconcile must re-apply every object (periodic resync heals drift). */
   private readonly forceApply = new Set<string>();
+  private readonly status: StatusWriter<PRStatus>;
 
   constructor(
     private readonly client: KubeClient,
     private readonly cache: O2imsCache,
-  ) {}
+  ) {
+    this.status = new StatusWriter(client, PR_STATUS_POLICY);
+  }
 
   resync(key: string): void {
     this.forceApply.add(key);
@@ -41,33 +61,20 @@ export class RequestReconciler {
     // A fresh read: the informer may lag behind our own last status write.
     const pr = await this.client.find<PRObject>(R.ProvisioningRequest, name, namespace);
     if (!pr) return {};
-    if (pr.metadata.deletionTimestamp) return deleteRequest(this.client, this.cache, pr, st => this.writeStatus(pr, st));
+    const writeStatus = (update: StatusUpdate<PRStatus>) => this.status.write(pr, update);
+    if (pr.metadata.deletionTimestamp) return deleteRequest(this.client, this.cache, pr, writeStatus);
+    const now = () => new Date().toISOString();
 
     const template = this.cache.findTemplate(pr.spec.templateName, pr.spec.templateVersion);
     if (!template) {
-      await this.writeStatus(pr, {
-        state: "failed",
-        message: `ClusterTemplate ${pr.spec.templateName}/${pr.spec.templateVersion ?? "?"} not found`,
-        conditions: [
-          {
-            type: "Validated",
-            status: "False",
-            reason: "TemplateNotFound",
-            message: "the referenced ClusterTemplate does not exist",
-          },
-        ],
-      });
+      const message = `ClusterTemplate ${pr.spec.templateName}/${pr.spec.templateVersion ?? "?"} not found`;
+      await writeStatus(invalidStatus(PR_REASONS.TemplateNotFound, message, pr.status, now()));
       return { requeueAfterMs: 30_000 };
     }
     const params = applyDefaults(pr.spec.templateParameters ?? {}, template.spec);
     const violations = validateParameters(params, template.spec, { namespace });
     if (violations.length > 0) {
-      const message = formatViolations(violations);
-      await this.writeStatus(pr, {
-        state: "failed",
-        message,
-        conditions: [{ type: "Validated", status: "False", reason: "InvalidParameters", message }],
-      });
+      await writeStatus(invalidStatus(PR_REASONS.InvalidParameters, formatViolations(violations), pr.status, now()));
       return {};
     }
 
@@ -88,17 +95,21 @@ export class RequestReconciler {
     const generationChanged = pr.status?.observedGeneration !== pr.metadata.generation;
     const missing = desired.some(o => this.missingFromCache(o));
     const resync = this.forceApply.delete(key);
-    if (generationChanged || missing || resync) {
-      // Referenced objects first, then their referrers (Cluster, MachineDeployments), so no controller starts on a
-      // missing reference and backs off; within each group in parallel.
-      const referrer = (o: KubeObject) => o.kind === "Cluster" || o.kind === "MachineDeployment";
-      for (const group of [desired.filter(o => !referrer(o)), desired.filter(referrer)]) {
-        await Promise.all(group.map(obj => this.client.apply(resourceFor(obj.apiVersion!, obj.kind!), obj)));
+    // A write refused or failed last time is retried until it succeeds (a fixed webhook or a freed host sends no event).
+    let apply: Parameters<typeof clusterStatus>[3];
+    let failure: unknown;
+    if (generationChanged || missing || resync || !lastApplySucceeded(pr.status)) {
+      try {
+        await this.applyAll(desired);
+        // A spec change can only make worker MachineDeployments obsolete, and those are in the informer: no LIST on
+        // the hot path. The periodic resync LISTs every generated kind to heal anything else.
+        if (resync) await this.pruneAll(pr, desired);
+        else await this.pruneWorkers(pr, desired);
+        apply = "applied";
+      } catch (e) {
+        failure = e;
+        apply = classifyWriteFailure(e);
       }
-      // A spec change can only make worker MachineDeployments obsolete, and those are in the informer: no LIST on
-      // the hot path. The periodic resync LISTs every generated kind to heal anything else.
-      if (resync) await this.pruneAll(pr, desired);
-      else await this.pruneWorkers(pr, desired);
     }
 
     const pinningLabel = hostPinningLabel(template.spec);
@@ -107,7 +118,6 @@ export class RequestReconciler {
       ...(params.hosts.workers ?? []).map(h => ({ hostId: String(h.hostId), hostName: h.hostName, role: "worker" as const })),
     ];
     const hostIds = new Set(hosts.map(h => h.hostId));
-    const progressing = findCondition(pr.status?.conditions as Condition[] | undefined, "Progressing");
     const computed = computeStatus({
       namespace,
       clusterName: params.clusterName,
@@ -123,21 +133,28 @@ export class RequestReconciler {
       ),
       byoHosts: [...hostIds].flatMap(id => this.cache.byoHosts.byIndex(HOST_LABELS, `${pinningLabel}=${id}`)),
       timeouts: { ...DEFAULT_TIMEOUTS, ...(template.spec.timeouts ?? {}) },
-      previousStage: progressing ? { stage: progressing.reason, since: progressing.lastTransitionTime } : undefined,
+      previousStage: pr.status?.stage,
       now: new Date(),
     });
-    await this.writeStatus(pr, {
-      state: computed.state,
-      message: computed.message,
-      conditions: [
-        { type: "Validated", status: "True", reason: "Valid", message: "parameters and hosts are valid" },
-        ...computed.conditions,
-      ],
-      resourceSet: computed.clusterId
-        ? { oCloudNodeClusterId: computed.clusterId, oCloudInfrastructureResourceIds: computed.hostIds }
-        : undefined,
-    });
+    await writeStatus(clusterStatus(computed, pr.status, now(), apply));
+    if (failure !== undefined) throw failure; // the work queue retries with backoff, permanent or not
     return { requeueAfterMs: computed.timeoutInMs !== undefined ? computed.timeoutInMs + 100 : undefined };
+  }
+
+  /**
+   * Server-side applies every generated object: referenced objects first, then their referrers (Cluster,
+   * MachineDeployments), so no controller starts on a missing reference and backs off; within each group in
+   * parallel. Every write of a group is awaited before the first failure (which names its object) is thrown.
+   */
+  private async applyAll(desired: KubeObject[]): Promise<void> {
+    const referrer = (o: KubeObject) => o.kind === "Cluster" || o.kind === "MachineDeployment";
+    for (const group of [desired.filter(o => !referrer(o)), desired.filter(referrer)]) {
+      const results = await Promise.allSettled(
+        group.map(obj => writing("apply", obj, () => this.client.apply(resourceFor(obj.apiVersion!, obj.kind!), obj))),
+      );
+      const rejected = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (rejected) throw rejected.reason;
+    }
   }
 
   private missingFromCache(obj: KubeObject): boolean {
@@ -159,9 +176,10 @@ export class RequestReconciler {
         !wanted.has(md.metadata.name),
     );
     for (const md of obsolete) {
-      await this.client.delete(R.MachineDeployment, md.metadata.name, md.metadata.namespace);
+      await writing("delete", md, () => this.client.delete(R.MachineDeployment, md.metadata.name, md.metadata.namespace));
       // Each worker's ByoMachineTemplate carries its MachineDeployment's name (generators/names.ts).
-      await this.client.delete(R.ByoMachineTemplate, md.metadata.name, md.metadata.namespace);
+      const template = { kind: R.ByoMachineTemplate.kind, metadata: md.metadata };
+      await writing("delete", template, () => this.client.delete(R.ByoMachineTemplate, md.metadata.name, md.metadata.namespace));
     }
   }
 
@@ -175,83 +193,12 @@ export class RequestReconciler {
       });
       for (const obj of live) {
         if (!wanted.has(`${res.kind}/${obj.metadata.name}`))
-          await this.client.delete(res, obj.metadata.name, obj.metadata.namespace);
+          await writing("delete", { ...obj, kind: res.kind }, () =>
+            this.client.delete(res, obj.metadata.name, obj.metadata.namespace),
+          );
       }
     }
   }
-
-  /** Writes status only when it says something new, and records an Event when the state changes. */
-  async writeStatus(
-    pr: PRObject,
-    next: {
-      state: ProvisioningState;
-      message: string;
-      conditions: ConditionInput[];
-      resourceSet?: ProvisioningRequestStatus["provisionedResourceSet"];
-    },
-  ): Promise<void> {
-    const now = new Date().toISOString();
-    const prev = pr.status ?? {};
-    const gen = pr.metadata.generation;
-    const conditions = mergeConditions(
-      prev.conditions as Condition[] | undefined,
-      next.conditions.map(c => ({ ...c, observedGeneration: gen })),
-      now,
-    );
-    const prevState = prev.provisioningStatus?.provisioningState;
-    const changed = prevState !== next.state || prev.provisioningStatus?.provisioningMessage !== next.message;
-    const status: ProvisioningRequestStatus = {
-      observedGeneration: gen,
-      provisioningStatus: {
-        provisioningState: next.state,
-        provisioningMessage: next.message,
-        provisioningUpdateTime: changed ? now : (prev.provisioningStatus?.provisioningUpdateTime ?? now),
-      },
-      provisionedResourceSet: next.resourceSet ?? prev.provisionedResourceSet,
-      conditions,
-    };
-    const same =
-      !changed &&
-      prev.observedGeneration === gen &&
-      sameResourceSet(prev.provisionedResourceSet, status.provisionedResourceSet) &&
-      sameConditions(prev.conditions as Condition[] | undefined, conditions);
-    if (same) return;
-    try {
-      const updated = await this.client.mergePatch<PRObject>(
-        R.ProvisioningRequest,
-        pr.metadata.name,
-        pr.metadata.namespace,
-        { status },
-        "status",
-      );
-      pr.status = updated.status;
-    } catch (e) {
-      if (isNotFound(e)) return;
-      throw e;
-    }
-    if (prevState !== next.state) {
-      const warning = next.state === "failed";
-      await recordEvent(this.client, pr, warning ? "Warning" : "Normal", stateReason(next.state), next.message, COMPONENT).catch(
-        () => undefined,
-      );
-    }
-  }
-}
-
-type ResourceSet = ProvisioningRequestStatus["provisionedResourceSet"];
-
-/** Field by field: the API server returns the keys in its own order, so comparing JSON text never matched. */
-function sameResourceSet(a: ResourceSet, b: ResourceSet): boolean {
-  return (
-    a?.oCloudNodeClusterId === b?.oCloudNodeClusterId &&
-    (a?.oCloudInfrastructureResourceIds ?? []).join(",") === (b?.oCloudInfrastructureResourceIds ?? []).join(",")
-  );
 }
 
 const controlPlaneName = (desired: KubeObject[]) => desired.find(o => o.kind === "KubeadmControlPlane")!.metadata.name;
-
-function stateReason(state: ProvisioningState): string {
-  return { pending: "Pending", progressing: "Progressing", fulfilled: "Fulfilled", failed: "Failed", deleting: "Deleting" }[
-    state
-  ];
-}

@@ -1,21 +1,27 @@
 /**
- * ProvisioningRequest status from the live Cluster API + BYOH objects (pure). `fulfilled` needs the control plane
- * and every worker really ready, not Cluster phase Provisioned (BYOH reports infrastructure ready at once).
+ * ProvisioningRequest status from what the reconciler observed (pure): the live Cluster API + BYOH objects, the
+ * outcome of the last apply, a refusal of the spec, a deletion step. `fulfilled` needs the control plane and every
+ * worker really ready, not Cluster phase Provisioned (BYOH reports infrastructure ready at once). kube/status-writer
+ * completes the condition set, keeps transition times, skips no-op writes and records the Events statusEvents asks for.
  */
-import { BYOH_BOOTSTRAP_CONDITION, BYOH_HOST_FAILURE_REASONS } from "../../api/vocabulary";
+import type { ProvisioningRequestStatus } from "../../api/generated/types";
+import { BYOH_BOOTSTRAP_CONDITION, BYOH_HOST_FAILURE_REASONS, PR_REASONS, PRConditionType, PRReason } from "../../api/vocabulary";
 import { hostAttachment, isAttachedTo } from "../../generators/names";
-import { ConditionInput } from "../../kube/conditions";
+import { Condition, ConditionInput, findCondition } from "../../kube/conditions";
+import type { EventSpec } from "../../kube/events";
+import type { StatusUpdate } from "../../kube/status-writer";
 import { KubeObject } from "../../kube/client";
+import type { WriteFailure } from "./errors";
+
+export type PRStatus = ProvisioningRequestStatus;
 
 export type ProvisioningState = "pending" | "progressing" | "fulfilled" | "failed" | "deleting";
 
-export type Stage =
-  | "Creating"
-  | "WaitingForControlPlaneHosts"
-  | "ControlPlaneProvisioning"
-  | "WaitingForWorkerHosts"
-  | "WorkersProvisioning"
-  | "Ready";
+/** The provisioning stages (status.stage.name; also the reason of Progressing and, while nothing failed, of Ready). */
+export type Stage = NonNullable<PRStatus["stage"]>["name"];
+
+/** Timestamps of the status, left out when the writer compares it with the live one. */
+export const TIMESTAMPS = ["provisioningStatus.provisioningUpdateTime"] as const;
 
 export interface PinnedHost {
   hostId: string;
@@ -42,8 +48,8 @@ export interface ObservedCluster {
   /** Every ByoHost that carries the pinning label of one of the hosts. */
   byoHosts: KubeObject[];
   timeouts: Timeouts;
-  /** When the stage recorded in the previous status began, and which stage it was. */
-  previousStage?: { stage: string; since: string };
+  /** The previous status's stage (status.stage): its clock keeps running while the stage stays. */
+  previousStage?: { name: string; since: string };
   now: Date;
 }
 
@@ -51,6 +57,8 @@ export interface ComputedStatus {
   state: ProvisioningState;
   message: string;
   stage: Stage;
+  /** When the current stage began: the previous one's time if the stage did not change, else now. */
+  stageSince: string;
   conditions: ConditionInput[];
   clusterId?: string;
   hostIds: string[];
@@ -165,24 +173,25 @@ export function computeStatus(o: ObservedCluster): ComputedStatus {
     message = `cluster ${o.clusterName} ready: control plane ${cpWanted}/${cpWanted}, workers ${mds.length}/${mds.length}`;
   }
 
-  const since = o.previousStage?.stage === stage ? Date.parse(o.previousStage.since) : o.now.getTime();
+  const keptSince = o.previousStage?.name === stage ? Date.parse(o.previousStage.since) : NaN;
+  const since = Number.isNaN(keptSince) ? o.now.getTime() : keptSince;
   const limit = stageTimeout(stage, o.timeouts);
   const elapsedMs = o.now.getTime() - since;
   const timedOut = limit !== undefined && elapsedMs >= limit * 1000;
 
   let state: ProvisioningState;
-  let readyReason: string = stage;
+  let readyReason: Stage | PRReason = stage;
   if (failed.length > 0) {
     state = "failed";
-    readyReason = "HostBootstrapFailed";
+    readyReason = PR_REASONS.HostBootstrapFailed;
     message = failed.map(h => h.failure).join("; ");
   } else if (taken.length > 0) {
     state = "failed";
-    readyReason = "HostUnavailable";
+    readyReason = PR_REASONS.HostUnavailable;
     message = taken.map(h => `host ${h.hostName} is attached to another cluster (${h.attachedElsewhere})`).join("; ");
   } else if (timedOut) {
     state = "failed";
-    readyReason = "StageTimedOut";
+    readyReason = PR_REASONS.StageTimedOut;
     const why = unregistered.length > 0 ? `; no ByoHost registered for ${names(unregistered)}` : "";
     message = `timed out after ${limit}s in stage ${stage}: ${message}${why}`;
   } else if (stage === "Ready") {
@@ -193,7 +202,7 @@ export function computeStatus(o: ObservedCluster): ComputedStatus {
     state = "progressing";
   }
 
-  const cond = (type: string, ok: boolean, reason: string, msg: string): ConditionInput => ({
+  const cond = (type: PRConditionType, ok: boolean, reason: string, msg: string): ConditionInput => ({
     type,
     status: ok ? "True" : "False",
     reason,
@@ -204,7 +213,7 @@ export function computeStatus(o: ObservedCluster): ComputedStatus {
     cond(
       "HostsAttached",
       attachedCount === hosts.length,
-      failed.length ? "HostBootstrapFailed" : attachedCount === hosts.length ? "AllHostsAttached" : "WaitingForHosts",
+      failed.length ? PR_REASONS.HostBootstrapFailed : attachedCount === hosts.length ? "AllHostsAttached" : "WaitingForHosts",
       `${attachedCount}/${hosts.length} pinned hosts attached`,
     ),
     cond(
@@ -228,5 +237,146 @@ export function computeStatus(o: ObservedCluster): ComputedStatus {
     cond("Ready", state === "fulfilled", readyReason, message),
   ];
   const timeoutInMs = limit !== undefined && !timedOut ? limit * 1000 - elapsedMs : undefined;
-  return { state, message, stage, conditions, clusterId, hostIds, timeoutInMs };
+  const stageSince = new Date(since).toISOString();
+  return { state, message, stage, stageSince, conditions, clusterId, hostIds, timeoutInMs };
+}
+
+// ---- status updates, one per path of the reconciler (all pure) ----------------------------------------------
+
+const STATE_REASONS: Record<ProvisioningState, string> = {
+  pending: "Pending",
+  progressing: "Progressing",
+  fulfilled: "Fulfilled",
+  failed: "Failed",
+  deleting: "Deleting",
+};
+
+const condition = (type: PRConditionType, status: Condition["status"], reason: string, message: string): ConditionInput => ({
+  type,
+  status,
+  reason,
+  message,
+});
+
+const NOT_DELETING = condition("Deleting", "False", PR_REASONS.NotDeleting, "the request is not being deleted");
+
+/** provisioningUpdateTime moves when the state or the message changes (its CRD description), else stays. */
+function provisioningStatus(
+  previous: PRStatus | undefined,
+  state: ProvisioningState,
+  message: string,
+  now: string,
+): NonNullable<PRStatus["provisioningStatus"]> {
+  const p = previous?.provisioningStatus;
+  const same = p?.provisioningState === state && p?.provisioningMessage === message && p?.provisioningUpdateTime;
+  return {
+    provisioningState: state,
+    provisioningMessage: message,
+    provisioningUpdateTime: same ? p.provisioningUpdateTime : now,
+  };
+}
+
+/** What a path that observed no cluster keeps: the identifiers and the stage clock. */
+const kept = (previous: PRStatus | undefined) => ({
+  ...(previous?.provisionedResourceSet ? { provisionedResourceSet: previous.provisionedResourceSet } : {}),
+  ...(previous?.stage ? { stage: previous.stage } : {}),
+});
+
+/** The template is gone or the parameters do not fit it: failed, nothing applied. */
+export function invalidStatus(
+  reason: typeof PR_REASONS.TemplateNotFound | typeof PR_REASONS.InvalidParameters,
+  message: string,
+  previous: PRStatus | undefined,
+  now: string,
+): StatusUpdate<PRStatus> {
+  return {
+    fields: { provisioningStatus: provisioningStatus(previous, "failed", message, now), ...kept(previous) },
+    conditions: [condition("Validated", "False", reason, message), condition("Ready", "False", reason, message), NOT_DELETING],
+  };
+}
+
+/** A step of the deletion. */
+export function deletingStatus(
+  reason: PRReason,
+  message: string,
+  previous: PRStatus | undefined,
+  now: string,
+): StatusUpdate<PRStatus> {
+  return {
+    fields: { provisioningStatus: provisioningStatus(previous, "deleting", message, now), ...kept(previous) },
+    conditions: [condition("Deleting", "True", reason, message), condition("Ready", "False", PR_REASONS.Deleting, message)],
+  };
+}
+
+/**
+ * The cluster as observed, and the outcome of this reconcile's apply: undefined = nothing was applied (Applied stays
+ * as it was), "applied", or the failure. A permanent failure fails the request with the server's message; a
+ * transient one keeps the observed state and says the last error in Applied.
+ */
+export function clusterStatus(
+  computed: ComputedStatus,
+  previous: PRStatus | undefined,
+  now: string,
+  apply?: "applied" | WriteFailure,
+): StatusUpdate<PRStatus> {
+  let state = computed.state;
+  let message = computed.message;
+  let conditions: ConditionInput[] = [
+    condition("Validated", "True", PR_REASONS.Valid, "parameters and hosts are valid"),
+    ...computed.conditions,
+    NOT_DELETING,
+  ];
+  if (apply === "applied") {
+    conditions.push(condition("Applied", "True", PR_REASONS.Applied, "every generated object is applied"));
+  } else if (apply) {
+    conditions.push(condition("Applied", "False", apply.reason, apply.message));
+    if (apply.permanent) {
+      state = "failed";
+      message = apply.message;
+      conditions = conditions.map(c => (c.type === "Ready" ? condition("Ready", "False", apply.reason, apply.message) : c));
+    }
+  }
+  return {
+    fields: {
+      provisioningStatus: provisioningStatus(previous, state, message, now),
+      ...(computed.clusterId
+        ? {
+            provisionedResourceSet: {
+              oCloudNodeClusterId: computed.clusterId,
+              oCloudInfrastructureResourceIds: computed.hostIds,
+            },
+          }
+        : previous?.provisionedResourceSet
+          ? { provisionedResourceSet: previous.provisionedResourceSet }
+          : {}),
+      stage: { name: computed.stage, since: computed.stageSince },
+    },
+    conditions,
+  };
+}
+
+/** Whether the last reconcile left every generated object applied (a refused or failed write is retried). */
+export const lastApplySucceeded = (status: PRStatus | undefined) =>
+  findCondition(status?.conditions as Condition[] | undefined, "Applied")?.status === "True";
+
+/**
+ * Events for a written status: one per state change (a Warning for failed), and a Warning each time a write of the
+ * generated objects fails anew (a new reason or message). A failure by a refused write is one Event, not two.
+ */
+export function statusEvents(previous: PRStatus | undefined, next: PRStatus): EventSpec[] {
+  const out: EventSpec[] = [];
+  const state = next.provisioningStatus?.provisioningState;
+  const message = next.provisioningStatus?.provisioningMessage ?? "";
+  const before = findCondition(previous?.conditions as Condition[] | undefined, "Applied");
+  const now = findCondition(next.conditions as Condition[] | undefined, "Applied");
+  const applyFailure =
+    now?.status === "False" && (before?.status !== "False" || before.reason !== now.reason || before.message !== now.message)
+      ? now
+      : undefined;
+  const stateChanged = state !== undefined && state !== previous?.provisioningStatus?.provisioningState;
+  if (stateChanged && !(state === "failed" && applyFailure?.message === message)) {
+    out.push({ type: state === "failed" ? "Warning" : "Normal", reason: STATE_REASONS[state], message });
+  }
+  if (applyFailure) out.push({ type: "Warning", reason: applyFailure.reason, message: applyFailure.message });
+  return out;
 }

@@ -1,4 +1,18 @@
-import { computeStatus, ObservedCluster } from "../../../capabilities/o2ims/status";
+import { classifyWriteFailure, ObjectWriteError } from "../../../capabilities/o2ims/errors";
+import { PR_STATUS_POLICY } from "../../../capabilities/o2ims/reconciler";
+import {
+  clusterStatus,
+  computeStatus,
+  deletingStatus,
+  invalidStatus,
+  lastApplySucceeded,
+  ObservedCluster,
+  PRStatus,
+  statusEvents,
+} from "../../../capabilities/o2ims/status";
+import { PR_CONDITION_TYPES } from "../../../api/vocabulary";
+import { KubeError } from "../../../kube/client";
+import { nextStatus, StatusUpdate } from "../../../kube/status-writer";
 import type { KubeObject } from "../../../kube/types";
 
 const NOW = new Date("2026-01-01T00:10:00Z");
@@ -189,7 +203,7 @@ describe("computeStatus", () => {
         cluster: cluster(false),
         controlPlane: kcp(0),
         byoHosts: [host("target-4", "4")],
-        previousStage: { stage: "WaitingForControlPlaneHosts", since: started },
+        previousStage: { name: "WaitingForControlPlaneHosts", since: started },
       }),
     );
     expect(s.state).toBe("failed");
@@ -205,14 +219,154 @@ describe("computeStatus", () => {
       observed({
         cluster: cluster(false),
         controlPlane: kcp(0),
-        previousStage: { stage: "WaitingForControlPlaneHosts", since: started },
+        previousStage: { name: "WaitingForControlPlaneHosts", since: started },
       }),
     );
     expect(s.state).toBe("progressing");
     expect(s.timeoutInMs).toBe(500_000);
     const other = computeStatus(
-      observed({ cluster: cluster(false), controlPlane: kcp(0), previousStage: { stage: "Creating", since: started } }),
+      observed({ cluster: cluster(false), controlPlane: kcp(0), previousStage: { name: "Creating", since: started } }),
     );
     expect(other.timeoutInMs).toBe(600_000);
+  });
+});
+
+describe("the stage clock (status.stage)", () => {
+  it("keeps the stage's start while the stage stays, and restarts it on a new stage", () => {
+    const started = new Date(NOW.getTime() - 100_000).toISOString();
+    const same = computeStatus(
+      observed({
+        cluster: cluster(false),
+        controlPlane: kcp(0),
+        previousStage: { name: "WaitingForControlPlaneHosts", since: started },
+      }),
+    );
+    expect(same.stageSince).toBe(started);
+    const next = computeStatus(
+      observed({
+        cluster: cluster(false),
+        controlPlane: kcp(0),
+        byoHosts: [host("target-3", "3", "edge"), host("target-4", "4")],
+        previousStage: { name: "WaitingForControlPlaneHosts", since: started },
+      }),
+    );
+    expect(next.stage).toBe("ControlPlaneProvisioning");
+    expect(next.stageSince).toBe(NOW.toISOString());
+  });
+});
+
+const T0 = "2026-01-01T00:00:00.000Z";
+const T1 = "2026-01-01T00:05:00.000Z";
+const write = (update: StatusUpdate<PRStatus>, previous?: PRStatus, now = T0) =>
+  nextStatus(previous, update, PR_STATUS_POLICY, 1, now);
+const cond = (s: PRStatus, type: string) => s.conditions!.find(c => c.type === type)!;
+const denial = new ObjectWriteError(
+  "apply",
+  { kind: "KubeadmControlPlane", name: "edge-control-plane", namespace: "ns" },
+  new KubeError(403, 'admission webhook "validation.kubeadmcontrolplane" denied the request: spec.replicas: Forbidden'),
+);
+
+describe("ProvisioningRequest status updates", () => {
+  const progressing = computeStatus(observed({ cluster: cluster(false), controlPlane: kcp(0) }));
+
+  it("carries every condition type on every path (normal, invalid, deleting, apply failure)", () => {
+    const normal = write(clusterStatus(progressing, undefined, T0, "applied"));
+    const invalid = write(invalidStatus("InvalidParameters", "bad", normal, T1), normal, T1);
+    const deleting = write(deletingStatus("WaitingForClusterDeletion", "bye", normal, T1), normal, T1);
+    const failed = write(clusterStatus(progressing, normal, T1, classifyWriteFailure(denial)), normal, T1);
+    for (const s of [normal, invalid, deleting, failed]) expect(s.conditions!.map(c => c.type)).toEqual([...PR_CONDITION_TYPES]);
+    expect(cond(normal, "Applied")).toMatchObject({ status: "True", reason: "Applied" });
+    expect(cond(normal, "Deleting")).toMatchObject({ status: "False", reason: "NotDeleting" });
+    expect(cond(invalid, "Validated")).toMatchObject({ status: "False", reason: "InvalidParameters" });
+    expect(cond(invalid, "HostsAttached")).toEqual(cond(normal, "HostsAttached")); // not evaluated: carried as it was
+    expect(cond(deleting, "Deleting")).toMatchObject({ status: "True", reason: "WaitingForClusterDeletion" });
+    expect(cond(deleting, "Ready")).toMatchObject({ status: "False", reason: "Deleting" });
+    expect(deleting.stage).toEqual(normal.stage);
+    const fresh = write(invalidStatus("TemplateNotFound", "no template", undefined, T0));
+    expect(cond(fresh, "Applied")).toMatchObject({ status: "Unknown", reason: "NotChecked" });
+  });
+
+  it("records the stage and its start in status.stage, and moves provisioningUpdateTime only with state or message", () => {
+    const first = write(clusterStatus(progressing, undefined, T0, "applied"));
+    expect(first.stage).toEqual({ name: "WaitingForControlPlaneHosts", since: NOW.toISOString() });
+    expect(first.provisioningStatus?.provisioningUpdateTime).toBe(T0);
+    const again = write(clusterStatus(progressing, first, T1), first, T1);
+    expect(again.provisioningStatus?.provisioningUpdateTime).toBe(T0);
+    expect(cond(again, "Applied")).toEqual(cond(first, "Applied")); // nothing applied this time: carried
+  });
+
+  it("a refused write fails the request with the object and the server's message; success recovers it", () => {
+    const before = write(clusterStatus(progressing, undefined, T0, "applied"));
+    const failure = classifyWriteFailure(denial);
+    expect(failure).toMatchObject({ permanent: true, reason: "ApplyRejected", status: 403 });
+    const failed = write(clusterStatus(progressing, before, T1, failure), before, T1);
+    expect(failed.provisioningStatus?.provisioningState).toBe("failed");
+    expect(failed.provisioningStatus?.provisioningMessage).toBe(
+      'apply of KubeadmControlPlane ns/edge-control-plane was refused (HTTP 403): admission webhook "validation.kubeadmcontrolplane" denied the request: spec.replicas: Forbidden',
+    );
+    expect(cond(failed, "Applied")).toMatchObject({ status: "False", reason: "ApplyRejected", message: failure.message });
+    expect(cond(failed, "Ready")).toMatchObject({ status: "False", reason: "ApplyRejected" });
+    expect(lastApplySucceeded(failed)).toBe(false);
+    const events = statusEvents(before, failed);
+    expect(events).toEqual([{ type: "Warning", reason: "ApplyRejected", message: failure.message }]); // one, not two
+    const recovered = write(clusterStatus(progressing, failed, T1, "applied"), failed, T1);
+    expect(recovered.provisioningStatus?.provisioningState).toBe("progressing");
+    expect(lastApplySucceeded(recovered)).toBe(true);
+    expect(statusEvents(failed, recovered)).toEqual([{ type: "Normal", reason: "Progressing", message: progressing.message }]);
+  });
+
+  it("a passing failure keeps the state, says the last error in Applied, with a Warning once per new error", () => {
+    const before = write(clusterStatus(progressing, undefined, T0, "applied"));
+    const failure = classifyWriteFailure(
+      new ObjectWriteError("apply", { kind: "Cluster", name: "edge" }, new KubeError(503, "etcdserver: leader changed")),
+    );
+    expect(failure).toMatchObject({ permanent: false, reason: "ApplyFailed" });
+    const s = write(clusterStatus(progressing, before, T1, failure), before, T1);
+    expect(s.provisioningStatus).toEqual(before.provisioningStatus);
+    expect(cond(s, "Applied")).toMatchObject({ status: "False", reason: "ApplyFailed" });
+    expect(cond(s, "Applied").message).toBe("apply of Cluster edge failed (HTTP 503), retrying: etcdserver: leader changed");
+    expect(statusEvents(before, s)).toEqual([{ type: "Warning", reason: "ApplyFailed", message: cond(s, "Applied").message }]);
+    expect(statusEvents(s, write(clusterStatus(progressing, s, T1, failure), s, T1))).toEqual([]);
+  });
+
+  it.each([
+    [400, true],
+    [403, true],
+    [404, true],
+    [422, true],
+    [408, false],
+    [409, false],
+    [429, false],
+    [500, false],
+    [503, false],
+  ])("classifies HTTP %i as permanent: %s", (status, permanent) => {
+    expect(classifyWriteFailure(new KubeError(status, "x")).permanent).toBe(permanent);
+  });
+
+  it("classifies a network failure as passing, naming the object and the operation", () => {
+    const f = classifyWriteFailure(
+      new ObjectWriteError(
+        "delete",
+        { kind: "MachineDeployment", name: "edge-worker-4", namespace: "ns" },
+        new Error("connect ECONNREFUSED"),
+      ),
+    );
+    expect(f).toEqual({
+      permanent: false,
+      reason: "ApplyFailed",
+      message: "delete of MachineDeployment ns/edge-worker-4 failed, retrying: connect ECONNREFUSED",
+    });
+  });
+
+  it("records an Event per state change, a Warning for failed", () => {
+    const pending = write(clusterStatus(computeStatus(observed()), undefined, T0, "applied"));
+    expect(statusEvents(undefined, pending)).toEqual([
+      { type: "Normal", reason: "Pending", message: "creating the cluster objects" },
+    ]);
+    const invalid = write(invalidStatus("TemplateNotFound", "ClusterTemplate x/v1 not found", pending, T1), pending, T1);
+    expect(statusEvents(pending, invalid)).toEqual([
+      { type: "Warning", reason: "Failed", message: "ClusterTemplate x/v1 not found" },
+    ]);
+    expect(statusEvents(invalid, invalid)).toEqual([]);
   });
 });
