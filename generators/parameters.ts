@@ -49,8 +49,6 @@ const HOSTS_KEYS = ["masters", "workers"];
 const HOST_KEYS = ["hostId", "hostName", "hostIp"];
 const ROLES = ["masters", "workers"] as const;
 type Role = (typeof ROLES)[number];
-/** Defaulted from template.defaults when absent. */
-const DEFAULTED_KEYS = ["clusterProvisioner", "k8sVersion", "podCIDR", "serviceCIDR"] as const;
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -64,16 +62,27 @@ const hostIdText = (v: unknown): string | undefined =>
 // ---- defaults ---------------------------------------------------------------------------------------------
 
 /**
- * Fills clusterProvisioner, k8sVersion, podCIDR, serviceCIDR from the template and controlPlaneEndpoint from the
- * first master's hostIp, never overwriting a given value, and turns integer hostIds into strings (label values).
- * The result is typed for convenience only: validate it before trusting it.
+ * The one defaults merge (render, FOCOM and O2IMS admission, the O2IMS reconciler): defaults under the given value.
+ * Objects merge recursively and anything given wins, so a request may override one field of a nested default
+ * without restating the rest; arrays and scalars are replaced whole (merging lists by index would invent entries).
+ * An absent given value (undefined or null) takes the default; an absent default is no default. Never mutates.
+ */
+export function mergeDefaults(defaults: unknown, given: unknown): unknown {
+  if (absent(given)) return absent(defaults) ? given : structuredClone(defaults);
+  if (!isObject(defaults) || !isObject(given)) return structuredClone(given);
+  const out: Obj = {};
+  for (const [k, v] of Object.entries(defaults)) if (!absent(v)) out[k] = structuredClone(v);
+  for (const [k, v] of Object.entries(given)) out[k] = mergeDefaults(defaults[k], v);
+  return out;
+}
+
+/**
+ * The template's defaults merged under the parameters (mergeDefaults), controlPlaneEndpoint from the first master's
+ * hostIp when absent, and integer hostIds turned into strings (label values). The result is typed for convenience
+ * only: validate it before trusting it.
  */
 export function applyDefaults(params: unknown, template: ClusterTemplateSpec): ByohTemplateParameters {
-  const out: Obj = isObject(params) ? structuredClone(params) : {};
-  const defaults: Obj = { ...(template.defaults ?? {}) };
-  for (const key of DEFAULTED_KEYS) {
-    if (absent(out[key]) && !absent(defaults[key])) out[key] = defaults[key];
-  }
+  const out = mergeDefaults(template.defaults ?? {}, isObject(params) ? params : {}) as Obj;
   if (isObject(out.hosts)) {
     for (const role of ROLES) {
       const list = out.hosts[role];

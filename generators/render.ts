@@ -1,7 +1,12 @@
 /**
- * What `npm run render` does, without the I/O: pick the request and the template out of parsed YAML documents,
- * apply defaults, validate, generate. Accepts a ProvisioningRequest or a FocomProvisioningRequest (also in seed
- * 002's shape: ocloudRef.name, templateRef.name, parameters), with an optional ClusterTemplate or TemplateInfo.
+ * What `npm run render` does, without the I/O: pick the request and the templates out of parsed YAML documents,
+ * admit it as the clusters would, generate. Accepts a ProvisioningRequest or a FocomProvisioningRequest (also in
+ * seed 002's shape: ocloudRef.name, templateRef.name, parameters), with optional ClusterTemplates or TemplateInfos.
+ *
+ * Admission is not imitated but called: the rules are generators/templates' (the same functions both capabilities'
+ * admission run), so the dry run accepts, defaults and denies exactly as the clusters do. Only what needs live
+ * objects is skipped: that the OCloud exists, that the hosts are registered and free, that no other request
+ * holds the cluster name or the hosts.
  */
 import type {
   ClusterTemplateSpec,
@@ -13,6 +18,14 @@ import type { KubeObject } from "../kube/types";
 import { generateCluster } from "./byoh-cluster";
 import { remoteRequestName } from "./names";
 import { applyDefaults, DEFAULT_FIELD_PREFIX, validateParameters, Violation } from "./parameters";
+import {
+  checkProvisioningRequest,
+  defaultProvisioningRequest,
+  focomViolations,
+  mutateFocomRequest,
+  TemplateInfoObject,
+  templateInfoOf,
+} from "./templates";
 
 export const DEFAULT_NAMESPACE = "default";
 
@@ -29,112 +42,61 @@ export interface RenderInput {
   name: string;
   namespace: string;
   uid?: string;
+  /** The parameters as admission leaves them (defaulted); renderCluster generates from them. */
   params: unknown;
-  /** Where the parameters sit in the input, for violation fields. */
+  /** Where the parameters sit in the admitted request, for violation fields. */
   fieldPrefix: string;
   template: ClusterTemplateSpec;
 }
 
 export type RenderInputResult = { input: RenderInput } | { error: string } | { violations: Violation[] };
 
-interface Candidate {
-  /** Names a request may use for it: its templateName and its object name. */
-  names: string[];
-  spec: ClusterTemplateSpec;
-  /** TemplateInfo parameter defaults, merged under the request's parameters. */
-  parameterDefaults?: Record<string, unknown>;
-}
+type TemplateDocument = Document & { spec: ClusterTemplateSpec };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const REQUEST_KINDS = ["ProvisioningRequest", "FocomProvisioningRequest"];
 
-function templateInfoCandidate(doc: Document, base: ClusterTemplateSpec): Candidate {
-  const ti = (doc.spec ?? {}) as TemplateInfoSpec;
-  const templateName = ti.templateName ?? ti.template ?? doc.metadata?.name ?? base.templateName;
-  return {
-    names: [templateName, doc.metadata?.name ?? templateName],
-    // A TemplateInfo only describes parameters; the cluster settings come from the default ClusterTemplate.
-    spec: {
-      ...base,
-      templateName,
-      templateVersion: ti.templateVersion ?? base.templateVersion,
-      parameterSchema: ti.templateParameterSchema ?? base.parameterSchema,
-    },
-    parameterDefaults: ti.templateParameterDefaults ?? ti.parameters,
+/** O2IMS admission (Mutate, then Validate without the live checks) of a ProvisioningRequest on the O-Cloud. */
+function admitProvisioningRequest(
+  ref: { name: string; namespace: string; uid?: string },
+  given: ProvisioningRequestSpec,
+  templates: TemplateDocument[],
+): RenderInputResult {
+  const spec = defaultProvisioningRequest(given, templates) ?? given;
+  const checked = checkProvisioningRequest({ operation: "CREATE", namespace: ref.namespace, spec, templates });
+  if (checked.violations.length > 0 || !checked.template) return { violations: checked.violations };
+  return { input: { ...ref, params: checked.params, fieldPrefix: DEFAULT_FIELD_PREFIX, template: checked.template.spec } };
+}
+
+/** FOCOM's messages carry their field (its denials join bare messages); the CLI prints the field itself. */
+const withoutField = (v: Violation): Violation =>
+  v.message.startsWith(`${v.field}: `) ? { ...v, message: v.message.slice(v.field.length + 2) } : v;
+
+/**
+ * FOCOM admission of a FocomProvisioningRequest against the file's TemplateInfos (or those published for its
+ * ClusterTemplates), then O2IMS admission of the ProvisioningRequest the FOCOM reconciler creates from it on the
+ * O-Cloud (capabilities/focom/remote): a cluster exists only when both admit.
+ */
+function admitFocomRequest(doc: Document, templateInfos: TemplateInfoObject[], templates: TemplateDocument[]): RenderInputResult {
+  const namespace = doc.metadata?.namespace || DEFAULT_NAMESPACE;
+  const tis = templateInfos.length ? templateInfos : templates.map(t => templateInfoOf(t, namespace));
+  const spec = mutateFocomRequest((doc.spec ?? {}) as FocomProvisioningRequestSpec, undefined, namespace, tis);
+  const violations = focomViolations(spec, namespace, { templateInfos: tis });
+  if (violations.length > 0) return { violations: violations.map(withoutField) };
+  const mirror: ProvisioningRequestSpec = {
+    templateName: spec.templateName!,
+    ...(spec.templateVersion !== undefined ? { templateVersion: spec.templateVersion } : {}),
+    templateParameters: spec.templateParameters ?? {},
   };
-}
-
-function clusterTemplateCandidate(doc: Document): Candidate {
-  const spec = doc.spec as ClusterTemplateSpec;
-  return { names: [spec.templateName, doc.metadata?.name ?? spec.templateName], spec };
-}
-
-interface RequestView {
-  name: string;
-  namespace: string;
-  uid?: string;
-  params: unknown;
-  fieldPrefix: string;
-  templateName?: string;
-  templateNameField: string;
-  templateVersion?: string;
-}
-
-function requestView(doc: Document): RequestView {
-  const meta = doc.metadata ?? {};
-  const name = meta.name ?? "unnamed";
-  if (doc.kind === "ProvisioningRequest") {
-    const spec = (doc.spec ?? {}) as Partial<ProvisioningRequestSpec>;
-    return {
-      name,
-      namespace: meta.namespace || DEFAULT_NAMESPACE,
-      uid: meta.uid,
-      params: spec.templateParameters,
-      fieldPrefix: DEFAULT_FIELD_PREFIX,
-      templateName: spec.templateName,
-      templateNameField: "spec.templateName",
-      templateVersion: spec.templateVersion,
-    };
-  }
-  const spec = (doc.spec ?? {}) as FocomProvisioningRequestSpec;
-  const aliasParams = spec.templateParameters === undefined && spec.parameters !== undefined;
-  const aliasTemplate = spec.templateName === undefined && spec.templateRef?.name !== undefined;
-  return {
-    // The FOCOM capability creates the ProvisioningRequest <name>-o2ims in oCloudNamespace; its uid is not known here.
-    name: remoteRequestName(name),
-    namespace: spec.oCloudNamespace || meta.namespace || DEFAULT_NAMESPACE,
-    params: aliasParams ? spec.parameters : spec.templateParameters,
-    fieldPrefix: aliasParams ? "spec.parameters" : DEFAULT_FIELD_PREFIX,
-    templateName: aliasTemplate ? spec.templateRef?.name : spec.templateName,
-    templateNameField: aliasTemplate ? "spec.templateRef.name" : "spec.templateName",
-    templateVersion: spec.templateVersion,
-  };
-}
-
-function pickTemplate(req: RequestView, candidates: Candidate[]): Candidate | Violation {
-  const byName = req.templateName ? candidates.filter(c => c.names.includes(req.templateName!)) : candidates;
-  const known = candidates.map(c => `${c.spec.templateName} ${c.spec.templateVersion}`).join(", ");
-  if (byName.length === 0) {
-    return {
-      field: req.templateNameField,
-      rule: "template-exists",
-      message: `${req.templateNameField} ${JSON.stringify(req.templateName)} names no available template (${known})`,
-    };
-  }
-  const byVersion = req.templateVersion ? byName.filter(c => c.spec.templateVersion === req.templateVersion) : byName;
-  if (byVersion.length === 1) return byVersion[0];
-  return {
-    field: "spec.templateVersion",
-    rule: "template-exists",
-    message: req.templateVersion
-      ? `spec.templateVersion ${JSON.stringify(req.templateVersion)} matches no available template (${known})`
-      : `spec.templateVersion is required: several templates match (${known})`,
-  };
+  // The mirror's uid is only known once the O-Cloud has created it.
+  const ref = { name: remoteRequestName(doc.metadata?.name ?? "unnamed"), namespace: spec.oCloudNamespace || namespace };
+  return admitProvisioningRequest(ref, mirror, templates);
 }
 
 /**
- * The request and template to render from the documents of one file. defaultTemplate (a ClusterTemplate document)
- * is used when the file has no ClusterTemplate; a TemplateInfo overrides its name, version, schema and defaults.
+ * The admitted request to render from the documents of one file, or its violations. The file's ClusterTemplates
+ * stand for the O-Cloud's (defaultTemplate when it has none); its TemplateInfos for the SMO's (when it has none,
+ * those published for the ClusterTemplates).
  */
 export function readRenderInput(docs: unknown[], defaultTemplate: Document): RenderInputResult {
   const documents = docs.filter(isObject) as Document[];
@@ -142,39 +104,17 @@ export function readRenderInput(docs: unknown[], defaultTemplate: Document): Ren
   if (requests.length !== 1) {
     return { error: `expected exactly one ProvisioningRequest or FocomProvisioningRequest, found ${requests.length}` };
   }
-  const base = defaultTemplate.spec as ClusterTemplateSpec;
-  const clusterTemplates = documents.filter(d => d.kind === "ClusterTemplate" && isObject(d.spec));
-  const templateInfos = documents.filter(d => d.kind === "TemplateInfo");
-  const candidates = clusterTemplates.length
-    ? clusterTemplates.map(clusterTemplateCandidate)
-    : templateInfos.length
-      ? templateInfos.map(d => templateInfoCandidate(d, base))
-      : [clusterTemplateCandidate(defaultTemplate)];
+  const inFile = documents.filter(d => d.kind === "ClusterTemplate" && isObject(d.spec)) as TemplateDocument[];
+  const templates = inFile.length ? inFile : [defaultTemplate as TemplateDocument];
+  const templateInfos: TemplateInfoObject[] = documents
+    .filter(d => d.kind === "TemplateInfo")
+    .map(d => ({ ...d, metadata: { ...d.metadata, name: d.metadata?.name ?? "" }, spec: d.spec as TemplateInfoSpec }));
 
-  const req = requestView(requests[0]);
-  const picked = pickTemplate(req, candidates);
-  if (!("spec" in picked)) return { violations: [picked] };
-  if (req.params === undefined) {
-    return {
-      violations: [
-        { field: req.fieldPrefix, rule: "required", message: `${req.fieldPrefix} is required: the template's parameters` },
-      ],
-    };
-  }
-  const params =
-    picked.parameterDefaults && isObject(req.params)
-      ? { ...structuredClone(picked.parameterDefaults), ...req.params }
-      : req.params;
-  return {
-    input: {
-      name: req.name,
-      namespace: req.namespace,
-      uid: req.uid,
-      params,
-      fieldPrefix: req.fieldPrefix,
-      template: picked.spec,
-    },
-  };
+  const request = requests[0];
+  if (request.kind === "FocomProvisioningRequest") return admitFocomRequest(request, templateInfos, templates);
+  const meta = request.metadata ?? {};
+  const ref = { name: meta.name ?? "unnamed", namespace: meta.namespace || DEFAULT_NAMESPACE, uid: meta.uid };
+  return admitProvisioningRequest(ref, (request.spec ?? {}) as ProvisioningRequestSpec, templates);
 }
 
 /** Defaults, validates and generates; objects only when there is no violation. */

@@ -3,12 +3,12 @@
  * an OCloud or TemplateInfo the informers do not hold yet gets a live read of its namespace before any denial.
  */
 import type { FocomProvisioningRequestSpec } from "../../api/generated/types";
+import type { TemplateInfoObject } from "../../generators/templates";
 import { R } from "../../kube/resources";
 import { isWatcher, localClient, once } from "../runtime";
 import { AdmissionView, referencesMissing } from "./admission";
 import { FocomCache, OCloudObject } from "./cache";
 import { focomController } from "./controller";
-import type { TemplateInfoObject } from "./template-info";
 
 const sharedCache = once(async (): Promise<FocomCache> => {
   // In dev mode one process serves admission and runs the controller: share its informers.

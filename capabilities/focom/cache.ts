@@ -3,7 +3,7 @@ import type { FocomProvisioningRequestSpec, FocomProvisioningRequestStatus, OClo
 import { Informer } from "../../kube/informer";
 import { KubeClient, KubeObject } from "../../kube/client";
 import { R } from "../../kube/resources";
-import type { TemplateInfoObject } from "./template-info";
+import type { TemplateInfoObject } from "../../generators/templates";
 
 export interface FPRObject extends KubeObject {
   spec?: FocomProvisioningRequestSpec;

@@ -3,6 +3,7 @@
  * ProvisioningRequests FOCOM created there, all feeding one work queue. A periodic resync re-applies every request
  * so a missed event or a hand-edited remote heals.
  */
+import { TemplateInfoObject, templateNameOf } from "../../generators/templates";
 import { keyOf } from "../../kube/informer";
 import { KubeObject } from "../../kube/client";
 import { startResync, WorkQueue } from "../../kube/queue";
@@ -13,7 +14,6 @@ import { DEFAULT_UNREACHABLE_RELEASE_SECONDS } from "./deletion";
 import { connectionKeyOf, OCloudConnections } from "./oclouds";
 import { FocomReconciler, References } from "./reconciler";
 import { requestOf } from "./remote";
-import { TemplateInfoObject, templateNameOf } from "./template-info";
 
 const RESYNC_SECONDS = Number(process.env.OCP_RESYNC_SECONDS ?? 300);
 const UNREACHABLE_RELEASE_SECONDS = Number(

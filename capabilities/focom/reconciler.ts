@@ -4,17 +4,20 @@
  * request and the remote every time, so missed events, restarts and retries converge on the same result.
  */
 import { FOCOM_REQUEST_ANNOTATION } from "../../api/vocabulary";
+import {
+  checkTemplateInfoParameters as checkParameters,
+  resolveTemplateInfo,
+  TemplateInfoObject,
+} from "../../generators/templates";
 import { KubeClient } from "../../kube/client";
 import { R } from "../../kube/resources";
 import type { FPRObject, OCloudObject } from "./cache";
 import { deleteRequest } from "./deletion";
 import { classifyFailure, RemoteFailure } from "./errors";
 import type { OCloudConnections } from "./oclouds";
-import { checkParameters } from "./parameters";
 import { desiredRemote, isOwnedBy, needsApply, RemoteRequest, remoteRefOf } from "./remote";
 import type { Observation } from "./status";
 import { StatusWriter } from "./status-writer";
-import { resolveTemplateInfo, TemplateInfoObject } from "./template-info";
 
 export interface ReconcileResult {
   requeueAfterMs?: number;

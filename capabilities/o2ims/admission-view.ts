@@ -11,9 +11,7 @@ export const admissionView = once(async (): Promise<AdmissionView> => {
     : new O2imsCache(await localClient("o-cloud-provisioner/o2ims-admission"), { capi: false });
   await cache.start();
   return {
-    findTemplate: (name, version) => cache.findTemplate(name, version),
-    templateVersions: name => cache.templateVersions(name),
-    templateNames: () => cache.templateNames(),
+    templates: () => cache.templates.list(),
     byoHostsNamed: name => cache.byoHosts.byIndex(HOST_NAME, name),
     requestsPinning: (hostName, hostId) => [
       ...new Set([

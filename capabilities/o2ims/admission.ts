@@ -2,18 +2,18 @@
  * Admission of ProvisioningRequests: defaulting from the ClusterTemplate and every rule that can be checked before
  * anything is created (parameters, template, live ByoHosts, other requests, update rules).
  */
-import { applyDefaults, formatViolations, validateParameters, validateUpdate, Violation } from "../../generators/parameters";
+import { applyDefaults, formatViolations, Violation } from "../../generators/parameters";
 import type { ProvisioningRequestSpec } from "../../api/generated/types";
 import type { KubeObject } from "../../kube/types";
 import { hostPinningLabel } from "../../generators/names";
+import { checkProvisioningRequest, defaultProvisioningRequest } from "../../generators/templates";
 import { checkHosts, hostsOf } from "./hosts";
 import type { PRObject, TemplateObject } from "./cache";
 
 /** What admission reads from the cluster (informer-backed in the module, literal in unit tests). */
 export interface AdmissionView {
-  findTemplate(name: string | undefined, version: string | undefined): TemplateObject | undefined;
-  templateVersions(name: string | undefined): string[];
-  templateNames(): string[];
+  /** Every ClusterTemplate; generators/templates resolves the request's among them. */
+  templates(): TemplateObject[];
   /** ByoHosts of that name, in any namespace. */
   byoHostsNamed(name: string): KubeObject[];
   /** Requests pinning a host of that name or hostId. */
@@ -30,66 +30,25 @@ export interface RequestInput {
   oldSpec?: ProvisioningRequestSpec;
 }
 
-/** The template a spec resolves to, or the violation saying why none does. */
-export function resolveTemplate(
-  spec: Pick<ProvisioningRequestSpec, "templateName" | "templateVersion">,
-  view: AdmissionView,
-): { template?: TemplateObject; violation?: Violation } {
-  const template = view.findTemplate(spec.templateName, spec.templateVersion);
-  if (template) return { template };
-  const versions = view.templateVersions(spec.templateName);
-  const message = versions.length
-    ? spec.templateVersion
-      ? `ClusterTemplate ${spec.templateName} has no version "${spec.templateVersion}"; available versions: ${versions.join(", ")}`
-      : `required because ClusterTemplate ${spec.templateName} has several versions: ${versions.join(", ")}`
-    : `no ClusterTemplate named "${spec.templateName}"; available templates: ${view.templateNames().join(", ") || "(none)"}`;
-  return {
-    violation: { field: versions.length ? "spec.templateVersion" : "spec.templateName", rule: "template-exists", message },
-  };
-}
-
 /** The spec after defaulting (template version, template parameter defaults); undefined when nothing applies. */
 export function defaultRequest(spec: ProvisioningRequestSpec, view: AdmissionView): ProvisioningRequestSpec | undefined {
-  const { template } = resolveTemplate(spec, view);
-  if (!template) return undefined;
-  return {
-    ...spec,
-    templateVersion: template.spec.templateVersion,
-    templateParameters: applyDefaults(spec.templateParameters ?? {}, template.spec) as unknown as Record<string, unknown>,
-  };
+  return defaultProvisioningRequest(spec, view.templates());
 }
 
 const sameJSON = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+/**
+ * The template-only rules (generators/templates, shared with render), then the live ones: the cluster name is not
+ * requested twice, and every host is registered, labelled, free and not pinned by another request.
+ */
 export function validateRequest(input: RequestInput, view: AdmissionView): Violation[] {
   const { spec, oldSpec } = input;
   if (input.operation === "UPDATE" && oldSpec && sameJSON(spec, oldSpec)) return [];
-  if (input.operation === "UPDATE" && oldSpec) {
-    const changed = (["templateName", "templateVersion"] as const).filter(
-      f => oldSpec[f] !== undefined && oldSpec[f] !== spec[f],
-    );
-    if (changed.length > 0) {
-      return changed.map(f => ({
-        field: `spec.${f}`,
-        rule: "immutable",
-        message: `${f} is immutable: it was "${oldSpec[f]}", the update says "${spec[f]}"`,
-      }));
-    }
-  }
-  const resolved = resolveTemplate(spec, view);
-  if (!resolved.template) return [resolved.violation!];
-  const template = resolved.template.spec;
-  const params = applyDefaults(spec.templateParameters ?? {}, template);
-  const opts = { namespace: input.namespace };
+  const checked = checkProvisioningRequest({ ...input, templates: view.templates() });
+  if (checked.violations.length > 0 || !checked.template || !checked.params) return checked.violations;
+  const template = checked.template.spec;
+  const params = checked.params;
   const violations: Violation[] = [];
-
-  if (input.operation === "UPDATE" && oldSpec) {
-    const oldParams = applyDefaults(oldSpec.templateParameters ?? {}, template);
-    violations.push(...validateUpdate(oldParams, params, template, opts));
-  } else {
-    violations.push(...validateParameters(params, template, opts));
-  }
-  if (violations.length > 0) return violations;
 
   const isOther = (r: PRObject) =>
     !(r.metadata.namespace === input.namespace && r.metadata.name === input.name) && !r.metadata.deletionTimestamp;

@@ -10,6 +10,7 @@ import type {
   ProvisioningRequestStatus,
 } from "../../api/generated/types";
 import { hostsOf } from "./hosts";
+import { CLUSTER_TEMPLATES, resolveTemplate } from "../../generators/templates";
 
 export interface PRObject extends KubeObject {
   spec: ProvisioningRequestSpec;
@@ -59,22 +60,9 @@ export class O2imsCache {
     await Promise.all([...base, ...capi].map(i => i.start()));
   }
 
-  /** The ClusterTemplate a request's templateName / templateVersion resolves to (by spec, not by object name). */
+  /** The ClusterTemplate a request's templateName / templateVersion resolve to (generators/templates' resolver). */
   findTemplate(name: string | undefined, version: string | undefined): TemplateObject | undefined {
-    const matches = this.templates.list(t => t.spec.templateName === name);
-    if (version) return matches.find(t => t.spec.templateVersion === version);
-    return matches.length === 1 ? matches[0] : undefined;
-  }
-
-  templateVersions(name: string | undefined): string[] {
-    return this.templates
-      .list(t => t.spec.templateName === name)
-      .map(t => t.spec.templateVersion)
-      .sort();
-  }
-
-  templateNames(): string[] {
-    return [...new Set(this.templates.list().map(t => `${t.spec.templateName}/${t.spec.templateVersion}`))].sort();
+    return resolveTemplate(this.templates.list(), name, version, CLUSTER_TEMPLATES).template;
   }
 }
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import { loadAll, load } from "js-yaml";
 import { mutateRequest, validateRequest } from "../../../capabilities/focom/admission";
 import type { OCloudObject } from "../../../capabilities/focom/cache";
-import type { TemplateInfoObject } from "../../../capabilities/focom/template-info";
+import type { TemplateInfoObject } from "../../../generators/templates";
 import type { KubeObject } from "../../../kube/types";
 import type { FocomProvisioningRequestSpec } from "../../../api/generated/types";
 

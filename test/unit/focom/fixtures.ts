@@ -4,7 +4,7 @@ import path from "node:path";
 import { load } from "js-yaml";
 import type { AdmissionView } from "../../../capabilities/focom/admission";
 import type { OCloudObject } from "../../../capabilities/focom/cache";
-import type { TemplateInfoObject } from "../../../capabilities/focom/template-info";
+import type { TemplateInfoObject } from "../../../generators/templates";
 
 export const NS = "smo";
 const ROOT = path.resolve(__dirname, "../../..");

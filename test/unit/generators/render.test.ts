@@ -51,16 +51,38 @@ describe("readRenderInput", () => {
   test("a FocomProvisioningRequest renders as its O-Cloud mirror in oCloudNamespace", () => {
     const input = inputOf(
       readRenderInput(
-        [fpr({ oCloudNamespace: "edge", templateName: "byoh-workload-cluster", templateParameters: seedParams() })],
+        [
+          fpr({
+            oCloudId: "oc",
+            oCloudNamespace: "edge",
+            templateName: "byoh-workload-cluster",
+            templateParameters: seedParams(),
+          }),
+        ],
         defaultDoc(),
       ),
     );
     expect(input).toMatchObject({ name: "fpr-1-o2ims", namespace: "edge", fieldPrefix: "spec.templateParameters" });
     expect(input.uid).toBeUndefined();
-    expect(inputOf(readRenderInput([fpr({ templateParameters: seedParams() })], defaultDoc())).namespace).toBe("smo");
+    const inOwnNamespace = fpr({ oCloudId: "oc", templateName: "byoh-workload-cluster", templateParameters: seedParams() });
+    expect(inputOf(readRenderInput([inOwnNamespace], defaultDoc())).namespace).toBe("smo");
   });
 
-  test("seed 002's aliases: templateRef.name picks a TemplateInfo, parameters are the parameters, its defaults merge under them", () => {
+  test("a FocomProvisioningRequest is admitted as FOCOM admits it: oCloudId and templateName required, bare messages", () => {
+    const result = readRenderInput([fpr({ templateParameters: seedParams() })], defaultDoc());
+    expect(result).toEqual({
+      violations: [
+        { field: "spec.oCloudId", rule: "required", message: "required: the name of an OCloud in namespace smo" },
+        {
+          field: "spec.templateName",
+          rule: "required",
+          message: "required (or spec.templateRef.name naming a TemplateInfo)",
+        },
+      ],
+    });
+  });
+
+  test("seed 002's aliases are converted as admission converts them; the TemplateInfo's defaults merge under the parameters", () => {
     const templateInfo = {
       kind: "TemplateInfo",
       metadata: { name: "edge-template" },
@@ -74,11 +96,12 @@ describe("readRenderInput", () => {
         defaultDoc(),
       ),
     );
-    expect(input.fieldPrefix).toBe("spec.parameters");
+    // Admission moves spec.parameters to spec.templateParameters before validating: violations name the latter.
+    expect(input.fieldPrefix).toBe("spec.templateParameters");
     expect(input.params).toMatchObject({ k8sVersion: "v1.31.4", podCIDR: "10.200.0.0/16" });
     expect(input.template.supportedK8sVersions).toEqual(templateDocument().spec.supportedK8sVersions);
     const bad = renderCluster({ ...input, params: { ...(input.params as object), clusterName: "Bad" } });
-    expect(bad.violations.map(v => v.field)).toEqual(["spec.parameters.clusterName"]);
+    expect(bad.violations.map(v => v.field)).toEqual(["spec.templateParameters.clusterName"]);
   });
 
   test("a ClusterTemplate in the file replaces the default one", () => {
@@ -107,13 +130,19 @@ describe("readRenderInput", () => {
       defaultDoc(),
     );
     expect(byVersion).toEqual({ violations: [expect.objectContaining({ field: "spec.templateVersion" })] });
-    const alias = readRenderInput([fpr({ templateRef: { name: "nope" }, parameters: seedParams() })], defaultDoc());
+    const alias = readRenderInput(
+      [fpr({ ocloudRef: { name: "oc" }, templateRef: { name: "nope" }, parameters: seedParams() })],
+      defaultDoc(),
+    );
     expect(alias).toEqual({ violations: [expect.objectContaining({ field: "spec.templateRef.name" })] });
   });
 
-  test("missing parameters are a violation; zero or several requests an error", () => {
+  test("missing parameters are defaulted, then denied as admission denies them; zero or several requests an error", () => {
     expect(readRenderInput([pr({ templateName: "byoh-workload-cluster" })], defaultDoc())).toEqual({
-      violations: [expect.objectContaining({ field: "spec.templateParameters", rule: "required" })],
+      violations: [
+        expect.objectContaining({ field: "spec.templateParameters.clusterName", rule: "required" }),
+        expect.objectContaining({ field: "spec.templateParameters.hosts", rule: "required" }),
+      ],
     });
     expect(readRenderInput([], defaultDoc())).toHaveProperty("error");
     const one = pr({ templateParameters: seedParams() });

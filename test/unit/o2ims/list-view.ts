@@ -8,10 +8,7 @@ import type { ByohTemplateParameters } from "../../../api/generated/types";
 export function listView(template: TemplateObject, hosts: KubeObject[], requests: PRObject[] = []): AdmissionView {
   const params = (r: PRObject) => (r.spec.templateParameters ?? {}) as Partial<ByohTemplateParameters>;
   return {
-    findTemplate: (n, v) =>
-      n === template.spec.templateName && (!v || v === template.spec.templateVersion) ? template : undefined,
-    templateVersions: n => (n === template.spec.templateName ? [template.spec.templateVersion] : []),
-    templateNames: () => [`${template.spec.templateName}/${template.spec.templateVersion}`],
+    templates: () => [template],
     byoHostsNamed: name => hosts.filter(h => h.metadata.name === name),
     requestsPinning: (hostName, hostId) =>
       requests.filter(r => hostsOf(params(r)).some(({ host }) => host.hostName === hostName || String(host.hostId) === hostId)),
