@@ -26,6 +26,18 @@ export interface PlaneState {
   pids: Record<string, number>;
   status: "running" | "failed" | "stopping";
   failure?: string;
+  /** Components stopped on purpose (stopComponent) and not started again: their exit is no failure. */
+  stopped?: string[];
+}
+
+/**
+ * What the harness asks of the supervisor on SIGUSR1: the components to keep stopped. Every other started
+ * component that is not running is started again, on the same ports and data directory.
+ */
+export interface PlaneControl {
+  stopped: string[];
+  /** Signal for the components stopped now (default SIGTERM, then SIGKILL after 5 s). */
+  signal?: NodeJS.Signals;
 }
 
 export const files = (dir: string) => ({
@@ -33,6 +45,7 @@ export const files = (dir: string) => ({
   state: path.join(dir, "state.json"),
   kubeconfig: path.join(dir, "admin.kubeconfig"),
   supervisorLog: path.join(dir, "supervisor.log"),
+  control: path.join(dir, "control.json"),
   log: (proc: string) => path.join(dir, `${proc}.log`),
 });
 

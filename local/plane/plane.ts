@@ -12,7 +12,7 @@ import { R } from "../../kube/resources";
 import { binDir, repoRoot } from "./binaries";
 import { installCrds } from "./crds";
 import { writeKubeconfig } from "./kubeconfig";
-import { files, logTail, PlaneConfig, planeDir, PlaneState, readJson, writeJson } from "./layout";
+import { files, logTail, PlaneConfig, PlaneControl, planeDir, PlaneState, readJson, writeJson } from "./layout";
 import { disown, own } from "./owned";
 import { createPlanePki, PlanePki } from "./pki";
 import { freePorts } from "./ports";
@@ -31,7 +31,19 @@ export interface Plane {
   client(fieldManager?: string): Promise<KubeClient>;
   /** Ends every process of the plane and removes its directory. */
   stop(): Promise<void>;
+  /**
+   * Stops one component on purpose (an outage for a test; the plane stays up) and resolves once its process is
+   * gone. SIGTERM by default (SIGKILL after 5 s); "SIGKILL" plays a crash.
+   */
+  stopComponent(name: PlaneComponent, opts?: { signal?: NodeJS.Signals }): Promise<void>;
+  /**
+   * Starts a stopped component again on the same ports and data, and resolves once the API server answers
+   * /readyz (for etcd too: the API server's readiness includes its etcd check).
+   */
+  startComponent(name: PlaneComponent, opts?: { timeoutMs?: number }): Promise<void>;
 }
+
+export type PlaneComponent = "etcd" | "kube-apiserver" | "kube-controller-manager";
 
 export interface StartOptions {
   /** Directory name under <tmp>/ocp-planes (or $OCP_PLANES_DIR); default t<pid>-<random>. */
@@ -141,7 +153,45 @@ function planeAt(name: string, dir: string, server: string, ports: PlaneConfig["
     ports,
     client: (fieldManager = "ocp-test") => KubeClient.create({ file: kubeconfig, fieldManager }),
     stop: () => stopPlaneDir(dir),
+    stopComponent: (component, opts = {}) => controlComponent(dir, component, "stop", opts),
+    startComponent: (component, opts = {}) => controlComponent(dir, component, "start", opts),
   };
+}
+
+/**
+ * Asks the supervisor (control.json + SIGUSR1) to stop or restart a component, then waits for the outcome: the
+ * process gone, or the API server ready again. The supervisor does not treat an intended stop as a failure.
+ */
+async function controlComponent(
+  dir: string,
+  component: PlaneComponent,
+  action: "stop" | "start",
+  opts: { signal?: NodeJS.Signals; timeoutMs?: number },
+): Promise<void> {
+  const f = files(dir);
+  const state = readJson<PlaneState>(f.state);
+  if (!state || !belongsTo(state.supervisorPid, dir)) throw new Error(`plane in ${dir} is not running`);
+  const control = readJson<PlaneControl>(f.control) ?? { stopped: [] };
+  const stopped = new Set(control.stopped);
+  const pid = state.pids[component];
+  if (action === "stop") stopped.add(component);
+  else stopped.delete(component);
+  writeJson(f.control, { stopped: [...stopped], signal: opts.signal } satisfies PlaneControl);
+  killPid(state.supervisorPid, "SIGUSR1");
+  if (action === "stop") {
+    if (pid) await waitFor(() => !belongsTo(pid, dir), { timeoutMs: 15_000, intervalMs: 20, message: `${component} to stop` });
+    return;
+  }
+  const admin = await KubeClient.create({ file: f.kubeconfig, fieldManager: "ocp-harness" });
+  await waitFor(
+    async () => {
+      const failed = readJson<PlaneState>(f.state)?.failure;
+      if (failed) throw new Error(`plane failed: ${failed}`);
+      await admin.request("GET", "/readyz");
+      return true;
+    },
+    { timeoutMs: opts.timeoutMs ?? 60_000, intervalMs: 50, message: `${component} restarted and /readyz ok` },
+  );
 }
 
 function spawnSupervisor(dir: string): void {
