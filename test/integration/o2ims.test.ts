@@ -7,9 +7,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { load } from "js-yaml";
-import { KubeClient, KubeObject } from "../../kube/client";
-import { R } from "../../kube/resources";
+import { KubeClient, KubeError, KubeObject } from "../../kube/client";
+import { R, Resource } from "../../kube/resources";
 import { Plane, startPlane } from "../../local/plane/plane";
+import { startWebhookServer } from "../../local/plane/webhook";
 import { ModuleProcess, startModule } from "../../local/module";
 import { waitFor } from "../../local/plane/wait";
 import { registerHost } from "../../local/sim/hosts";
@@ -29,7 +30,8 @@ type PR = KubeObject & {
   status?: {
     provisioningStatus?: { provisioningState?: string; provisioningMessage?: string };
     provisionedResourceSet?: { oCloudNodeClusterId?: string; oCloudInfrastructureResourceIds?: string[] };
-    conditions?: { type: string; status: string; reason: string }[];
+    stage?: { name: string; since: string };
+    conditions?: { type: string; status: string; reason: string; message: string }[];
   };
 };
 
@@ -308,4 +310,125 @@ describe("ProvisioningRequest lifecycle", () => {
       expect(h.metadata.labels?.["cluster.x-k8s.io/cluster-name"]).toBeUndefined();
     }
   });
+});
+
+const ValidatingWebhookConfiguration: Resource = {
+  group: "admissionregistration.k8s.io",
+  version: "v1",
+  kind: "ValidatingWebhookConfiguration",
+  plural: "validatingwebhookconfigurations",
+  namespaced: false,
+};
+
+type CoreEvent = KubeObject & {
+  type: string;
+  reason: string;
+  message: string;
+  involvedObject: { kind: string; name: string; uid?: string };
+};
+
+describe("a generated object refused by a Cluster API webhook", () => {
+  it("fails the request with the denial (condition, Warning Event), then recovers once the webhook allows", async () => {
+    // Plays CAPI's KubeadmControlPlane validating webhook, refusing one cluster's control plane as invalid (422).
+    const denial =
+      'KubeadmControlPlane.controlplane.cluster.x-k8s.io "denied-control-plane" is invalid: spec.kubeadmConfigSpec: ' +
+      "Forbidden: this control plane is refused by the test webhook";
+    let allow = false;
+    const hook = await startWebhookServer(req => {
+      const name = req.object?.metadata.name;
+      if (name === "webhook-probe") return { allowed: false, message: "the webhook is active" };
+      if (!allow && req.operation === "CREATE" && name === "denied-control-plane") {
+        return { allowed: false, code: 422, message: denial };
+      }
+      return { allowed: true };
+    });
+    const config = {
+      metadata: { name: "o2ims-it-capi-deny" },
+      webhooks: [
+        {
+          name: "validation.kubeadmcontrolplane.controlplane.cluster.x-k8s.io",
+          clientConfig: { url: hook.url("/validate"), caBundle: hook.caBundle },
+          rules: [
+            {
+              apiGroups: ["controlplane.cluster.x-k8s.io"],
+              apiVersions: ["*"],
+              operations: ["CREATE"],
+              resources: ["kubeadmcontrolplanes"],
+              scope: "Namespaced",
+            },
+            // A ConfigMap probe tells when the API server has picked the configuration up.
+            { apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["configmaps"], scope: "Namespaced" },
+          ],
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": NS } },
+          failurePolicy: "Fail",
+          sideEffects: "None",
+          admissionReviewVersions: ["v1"],
+          timeoutSeconds: 5,
+        },
+      ],
+    };
+    try {
+      await client.apply(ValidatingWebhookConfiguration, config);
+      await waitFor(
+        async () => {
+          try {
+            await client.create(R.ConfigMap, { metadata: { name: "webhook-probe", namespace: NS } }, { dryRun: true });
+            return undefined;
+          } catch (e) {
+            return e instanceof KubeError && /the webhook is active/.test(e.message) ? true : undefined;
+          }
+        },
+        { message: "the webhook to be called" },
+      );
+
+      await client.create(R.ProvisioningRequest, request("denied", "denied", [7], [8]));
+      const failed = await waitState("denied", "failed");
+      const message = failed.status?.provisioningStatus?.provisioningMessage ?? "";
+      expect(message).toContain(`apply of KubeadmControlPlane ${NS}/denied-control-plane was refused (HTTP 422)`);
+      expect(message).toContain("denied the request");
+      expect(message).toContain(denial);
+      const applied = failed.status?.conditions?.find(c => c.type === "Applied");
+      expect(applied).toMatchObject({ status: "False", reason: "ApplyRejected", message });
+      expect(failed.status?.conditions?.find(c => c.type === "Ready")).toMatchObject({
+        status: "False",
+        reason: "ApplyRejected",
+      });
+      expect(await client.find(R.KubeadmControlPlane, "denied-control-plane", NS)).toBeUndefined();
+      expect(await client.find(R.Cluster, "denied", NS)).toBeUndefined(); // referrers wait for what they reference
+
+      const events = await waitFor(
+        async () => {
+          const list = await client.list<CoreEvent>(R.Event, { namespace: NS, fieldSelector: "involvedObject.name=denied" });
+          return list.some(e => e.reason === "ApplyRejected") ? list : undefined;
+        },
+        { message: "an ApplyRejected Event on the request" },
+      );
+      const warning = events.find(e => e.reason === "ApplyRejected")!;
+      expect(warning).toMatchObject({
+        type: "Warning",
+        message,
+        involvedObject: { kind: "ProvisioningRequest", name: "denied", uid: failed.metadata.uid },
+      });
+      const described = await run("kubectl", [
+        "--kubeconfig",
+        plane.kubeconfig,
+        "describe",
+        "provisioningrequest",
+        "denied",
+        "-n",
+        NS,
+      ]);
+      expect(described.stdout).toMatch(/Warning\s+ApplyRejected/);
+      expect(described.stdout).toContain("denied-control-plane");
+
+      // The environment changes (no event reaches the module): the queue's retries with backoff pick it up.
+      allow = true;
+      const fulfilled = await waitState("denied", "fulfilled", 150_000);
+      expect(fulfilled.status?.conditions?.find(c => c.type === "Applied")).toMatchObject({ status: "True", reason: "Applied" });
+      expect(fulfilled.status?.stage?.name).toBe("Ready");
+    } finally {
+      await client.delete(ValidatingWebhookConfiguration, config.metadata.name);
+      await hook.close();
+    }
+  }, 240_000);
 });
