@@ -4,7 +4,7 @@
  * are carried over), keeps transition times, skips no-op writes and records the Events statusEvents asks for.
  */
 import type { FocomProvisioningRequestStatus } from "../../api/generated/types";
-import { FPR_CONDITION_TYPES, FPRConditionType } from "../../api/vocabulary";
+import type { FPRConditionType } from "../../api/vocabulary";
 import { Condition, ConditionInput, findCondition } from "../../kube/conditions";
 import type { EventSpec } from "../../kube/events";
 import type { StatusUpdate } from "../../kube/status-writer";
@@ -14,9 +14,6 @@ import type { RemoteRef, RemoteRequest } from "./remote";
 export type FocomStatus = FocomProvisioningRequestStatus;
 export type Phase = NonNullable<FocomStatus["phase"]>;
 export type RemoteState = NonNullable<FocomStatus["remoteState"]>;
-
-export const CONDITION_TYPES = FPR_CONDITION_TYPES;
-export type ConditionType = FPRConditionType;
 
 /** Timestamps of the status: lastUpdated moves whenever the status says something new (kube/status-writer). */
 export const TIMESTAMPS = ["lastUpdated"] as const;
@@ -110,7 +107,7 @@ function mirror(
 export function computeStatus(input: StatusInput): ComputedStatus {
   const { observation: obs, ocloud, previous, generation } = input;
   const label = `${input.remote.namespace}/${input.remote.name}`;
-  const cond = (type: ConditionType, status: Condition["status"], reason: string, message: string): ConditionInput => ({
+  const cond = (type: FPRConditionType, status: Condition["status"], reason: string, message: string): ConditionInput => ({
     type,
     status,
     reason,
