@@ -6,6 +6,7 @@
 import https from "node:https";
 import { contextNamespace, KubeConfig, KubeconfigSource, loadKubeConfig } from "./kubeconfig";
 import { apiVersionOf, Resource } from "./resources";
+import { WatchTracker } from "./watch-health";
 
 export type { KubeObject, ListOptions, ObjectMeta, OwnerReference, WatchPhase } from "./types";
 import type { KubeObject, ListOptions, WatchPhase } from "./types";
@@ -62,7 +63,7 @@ export class KubeClient {
    * given context or the current one. Resolves once the credentials are usable (an exec plugin has run).
    */
   static async create(opts: KubeconfigSource & { fieldManager?: string } = {}): Promise<KubeClient> {
-    const client = new KubeClient(loadKubeConfig(opts), opts.fieldManager ?? "o-cloud-provisioner");
+    const client = new KubeClient(await loadKubeConfig(opts), opts.fieldManager ?? "o-cloud-provisioner");
     await client.authOptions();
     return client;
   }
@@ -218,13 +219,24 @@ export class KubeClient {
   /**
    * List then watch from the list's resourceVersion; on a dropped connection, re-watch (or re-list on 410 Gone).
    * Calls onEvent for the initial list (ADDED) and every change. Returns a stop function.
+   * An outage of any length is outlived: every failure is retried forever with capped, jittered back-off
+   * (kube/watch-health), logged once per outage, and followed by a relist whose diff reports what changed
+   * meanwhile; onRecovered follows the list that ends an outage, so a cache can re-deliver what it holds.
    */
   watch<T extends KubeObject = KubeObject>(
     res: Resource,
     onEvent: (phase: WatchPhase, obj: T) => void,
-    opts: ListOptions & { onError?: (e: unknown) => void; onSynced?: () => void } = {},
+    opts: ListOptions & {
+      onError?: (e: unknown) => void;
+      onSynced?: () => void;
+      onRecovered?: () => void;
+    } = {},
   ): () => void {
     let stopped = false;
+    const selectors = [opts.labelSelector, opts.fieldSelector].filter(Boolean).join(", ");
+    const health = new WatchTracker(
+      `${this.server} ${res.plural}${opts.namespace ? ` in ${opts.namespace}` : ""}${selectors ? ` (${selectors})` : ""}`,
+    );
     let current: import("node:http").ClientRequest | undefined;
     // Only what a relist diff needs (the informers keep the objects): resourceVersion, and identity for DELETED.
     const known = new Map<string, T>();
@@ -243,7 +255,6 @@ export class KubeClient {
       }) as T;
     const loop = async () => {
       let rv = "";
-      let backoff = 250;
       while (!stopped) {
         try {
           if (!rv) {
@@ -270,7 +281,9 @@ export class KubeClient {
               }
             }
             rv = list.metadata.resourceVersion;
+            const recovered = health.connected();
             opts.onSynced?.();
+            if (recovered) opts.onRecovered?.();
           }
           rv = await this.streamWatch<T>(
             res,
@@ -286,22 +299,28 @@ export class KubeClient {
               if (stopped) r.destroy(); // stopped while the request's credentials were being read
             },
           );
-          backoff = 250;
         } catch (e) {
           if (stopped) return;
+          // 410 Gone: the resourceVersion expired; relist at once, this is no outage.
           if (e instanceof KubeError && e.status === 410) rv = "";
           else {
-            opts.onError?.(e);
+            try {
+              opts.onError?.(e);
+            } catch {
+              /* a listener's failure must not end the loop */
+            }
             rv = "";
-            await new Promise(r => setTimeout(r, backoff));
-            backoff = Math.min(backoff * 2, 10_000);
+            await new Promise(r => setTimeout(r, health.failed(e)));
           }
         }
       }
     };
-    void loop();
+    // The loop catches every failure itself; this guard only keeps a bug in it from becoming an unhandled
+    // rejection, which would end the process.
+    loop().catch(e => health.failed(e));
     return () => {
       stopped = true;
+      health.remove();
       current?.destroy();
     };
   }
@@ -331,18 +350,25 @@ export class KubeClient {
         response.on("data", (chunk: string) => {
           buf += chunk;
           let i: number;
-          while ((i = buf.indexOf("\n")) >= 0) {
-            const line = buf.slice(0, i);
-            buf = buf.slice(i + 1);
-            if (!line.trim()) continue;
-            const ev = JSON.parse(line) as { type: string; object: T & { code?: number; message?: string } };
-            if (ev.type === "ERROR") {
-              req.destroy();
-              return reject(new KubeError(ev.object.code ?? 500, ev.object.message ?? "watch error"));
+          // A throw in a stream event handler would be uncaught and end the process: a malformed line or a
+          // failing listener ends this stream instead, and the loop relists.
+          try {
+            while ((i = buf.indexOf("\n")) >= 0) {
+              const line = buf.slice(0, i);
+              buf = buf.slice(i + 1);
+              if (!line.trim()) continue;
+              const ev = JSON.parse(line) as { type: string; object: T & { code?: number; message?: string } };
+              if (ev.type === "ERROR") {
+                req.destroy();
+                return reject(new KubeError(ev.object.code ?? 500, ev.object.message ?? "watch error"));
+              }
+              last = ev.object.metadata?.resourceVersion ?? last;
+              if (ev.type === "BOOKMARK") continue;
+              onEvent(ev.type as WatchPhase, { apiVersion: apiVersionOf(res), kind: res.kind, ...ev.object });
             }
-            last = ev.object.metadata?.resourceVersion ?? last;
-            if (ev.type === "BOOKMARK") continue;
-            onEvent(ev.type as WatchPhase, { apiVersion: apiVersionOf(res), kind: res.kind, ...ev.object });
+          } catch (e) {
+            req.destroy();
+            reject(e);
           }
         });
         response.on("end", () => resolve(last));

@@ -30,6 +30,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         this.stopWatch = this.client.watch<T>(this.resource, (phase, obj) => this.apply(phase, obj), {
           ...this.opts,
           onSynced: resolve,
+          onRecovered: () => this.replay(),
         });
       });
     }
@@ -63,6 +64,23 @@ export class Informer<T extends KubeObject = KubeObject> {
   list(filter?: (o: T) => boolean): T[] {
     const all = [...this.items.values()];
     return filter ? all.filter(filter) : all;
+  }
+
+  /**
+   * After an outage the relist reports only what changed meanwhile; work that failed during the outage (and sits
+   * in a retry back-off of up to a minute) concerns objects that did not change. Like client-go's resync after a
+   * relist, every cached object is delivered again as MODIFIED, so listeners re-queue it now.
+   */
+  private replay(): void {
+    for (const obj of [...this.items.values()]) {
+      for (const l of this.listeners) {
+        try {
+          l("MODIFIED", obj);
+        } catch {
+          /* one listener's failure must not stop the replay */
+        }
+      }
+    }
   }
 
   private unindex(key: string, obj: T): void {

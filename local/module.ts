@@ -52,6 +52,17 @@ const PeprStoreCRD = {
   },
 };
 
+/**
+ * package.json's "pepr.env": what `pepr build` puts into the deployed module's containers, applied here too so the
+ * local process runs with the same settings (among them PEPR_RESYNC_FAILURE_MAX: Pepr 1.1.4's watch of the
+ * Reconcile/Finalize bindings gives up after that many failed reconnects, 5 s apart, and its handler then throws
+ * uncaught, which ends the process; the module sets it out of reach so that watch outlives any outage).
+ */
+function peprEnv(): Record<string, string> {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { pepr?: { env?: Record<string, string> } };
+  return pkg.pepr?.env ?? {};
+}
+
 /** Hash of everything the bundle is built from, so `pepr build` runs only when the module changed. */
 function sourceHash(): string {
   const h = createHash("sha256");
@@ -167,6 +178,7 @@ export async function startModule(opts: {
       stdio: ["ignore", out, out],
       env: {
         ...process.env,
+        ...peprEnv(),
         ...opts.env,
         KUBECONFIG: opts.kubeconfig,
         PEPR_MODE: "dev",

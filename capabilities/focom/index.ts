@@ -1,5 +1,6 @@
 /** Capability focom: wiring only. FocomProvisioningRequest -> ProvisioningRequest on a local or remote O-Cloud. */
 import { Capability, Log, PeprMutateRequest, PeprValidateRequest } from "pepr";
+import { setWatchLogger } from "../../kube/watch-health";
 import { FocomProvisioningRequest } from "../../api/kinds";
 import type { KubeObject } from "../../kube/types";
 import { errorMessage } from "../runtime";
@@ -11,6 +12,10 @@ export const Focom = new Capability({
   name: "focom",
   description: "FOCOM: mirrors FocomProvisioningRequests to ProvisioningRequests on their O-Cloud and reports status back",
 });
+
+// The module's own list+watch loops (kube/client) log one line when a control-plane outage cuts them and one when
+// they are back; they go to Pepr's log with everything else.
+setWatchLogger({ warn: m => Log.warn(m), info: m => Log.info(m) });
 
 const { When } = Focom;
 

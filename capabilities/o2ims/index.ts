@@ -1,5 +1,6 @@
 /** Capability o2ims: wiring only. ProvisioningRequest -> pinned Cluster API + BYOH cluster. */
 import { Capability, Log, PeprMutateRequest, PeprValidateRequest } from "pepr";
+import { setWatchLogger } from "../../kube/watch-health";
 import { ProvisioningRequest } from "../../api/kinds";
 import { denialMessage, defaultRequest, validateRequest } from "./admission";
 import { admissionView } from "./admission-view";
@@ -11,6 +12,10 @@ export const O2ims = new Capability({
   name: "o2ims",
   description: "O2 IMS: reconciles ProvisioningRequests into Cluster API + BYOH clusters pinned to registered hosts",
 });
+
+// The module's own list+watch loops (kube/client) log one line when a control-plane outage cuts them and one when
+// they are back; they go to Pepr's log with everything else.
+setWatchLogger({ warn: m => Log.warn(m), info: m => Log.info(m) });
 
 const { When } = O2ims;
 
