@@ -21,6 +21,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { KubeClient } from "../kube/client";
+import { numberFlag, parseCommand, usageError } from "../kube/command-line";
 import { R } from "../kube/resources";
 import { binDir } from "../local/plane/binaries";
 import { startModule, ModuleProcess } from "../local/module";
@@ -36,31 +37,65 @@ import { BenchContext, throughput, ThroughputResult } from "./throughput";
 import { log, nowMs, round, table } from "./util";
 
 const ROOT = path.resolve(__dirname, "..");
-const args = process.argv.slice(2);
-const option = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const flag = (name: string) => args.includes(name);
+const USAGE = `usage: npm run bench -- [flags]
 
-const quick = option("--n") !== undefined;
-const profile = flag("--profile");
-const ns = (option("--n") ?? "50,200,500").split(",").map(Number);
-if (ns.some(n => !Number.isInteger(n) || n < 1)) throw new Error(`--n: expected positive integers, got ${option("--n")}`);
-const concurrency = Number(option("--concurrency") ?? 20);
-const admissionPerPoint = Number(option("--samples") ?? (quick ? 50 : 100)); // valid + invalid each => 2x per point
-const latencyRequests = Number(option("--latency") ?? (quick ? 20 : 100));
-const rawApply = flag("--raw-apply");
+The performance figures of the module on this machine, on its own local control plane; writes bench/results.json.
+
+  --n N[,N...]           quick run of only these request counts (default: the full run, 50,200,500)
+  --profile              CPU profiles of the module and kube-apiserver and an audit log (figures not reference)
+  --concurrency N        requests in flight (default 20)
+  --samples N            admission requests per kind and point (default 50 quick, 100 full)
+  --latency N            status-latency requests (default 20 quick, 100 full)
+  --raw-apply            also time the raw objects written with server-side apply
+  --timeout S            seconds per N (default 90 + 0.6 N)
+  --budget S             seconds for the whole full run (default 600)
+  --resync S             the module's periodic re-apply (default 3600 = off during the run)
+  --module-env K=V       extra environment of the module (repeatable)
+  --out FILE             results file (default bench/results.json)
+  -h, --help             this text`;
+const { values: flags } = parseCommand(process.argv.slice(2), {
+  usage: USAGE,
+  options: {
+    n: { type: "string" },
+    profile: { type: "boolean" },
+    concurrency: { type: "string" },
+    samples: { type: "string" },
+    latency: { type: "string" },
+    "raw-apply": { type: "boolean" },
+    timeout: { type: "string" },
+    budget: { type: "string" },
+    resync: { type: "string" },
+    "module-env": { type: "string", multiple: true },
+    out: { type: "string" },
+  },
+});
+
+const quick = flags.n !== undefined;
+const profile = flags.profile ?? false;
+const ns = (flags.n ?? "50,200,500").split(",").map(n => numberFlag(USAGE, "n", n, 0, { min: 1 }));
+const concurrency = numberFlag(USAGE, "concurrency", flags.concurrency, 20, { min: 1 });
+// valid + invalid each => 2x per point
+const admissionPerPoint = numberFlag(USAGE, "samples", flags.samples, quick ? 50 : 100, { min: 1 });
+const latencyRequests = numberFlag(USAGE, "latency", flags.latency, quick ? 20 : 100, { min: 1 });
+const timeoutSeconds = numberFlag(USAGE, "timeout", flags.timeout, NaN, { min: 1, integer: false });
+const resyncSeconds = numberFlag(USAGE, "resync", flags.resync, 3600, { min: 1 });
+const extraEnv: Record<string, string> = Object.fromEntries(
+  (flags["module-env"] ?? []).map(kv => {
+    const m = /^([^=]+)=(.*)$/s.exec(kv);
+    return m ? [m[1], m[2]] : usageError(USAGE, `--module-env: expected K=V, got ${JSON.stringify(kv)}`);
+  }),
+);
+const rawApply = flags["raw-apply"] ?? false;
 /**
  * The full run (build, plane, every phase) should end within this many seconds: the largest N runs last and its
  * pipeline gets what is left (a quick run runs its N first, then the other phases, without a budget).
  */
-const budgetSeconds = Number(option("--budget") ?? 600);
+const budgetSeconds = numberFlag(USAGE, "budget", flags.budget, 600, { min: 1, integer: false });
 /** Teardown and writing the results. */
 const FINISH_RESERVE_MS = 15_000;
 /** Host registration and the raw baseline before a pipeline starts (measured: ~25 s at N=500 on 2 busy cores). */
 const setupEstimateMs = (n: number) => 10_000 + n * 60;
-const outFile = path.resolve(option("--out") ?? path.join(__dirname, "results.json"));
+const outFile = path.resolve(flags.out ?? path.join(__dirname, "results.json"));
 
 interface Running {
   plane?: Plane;
@@ -133,11 +168,8 @@ async function main(): Promise<void> {
   };
   // The module re-applies every request every OCP_RESYNC_SECONDS (default 300): a storm of N reconciles at an
   // arbitrary point of some phase. Off (an hour) unless --resync gives a period, so phases measure the event path.
-  const extraEnv = Object.fromEntries(
-    args.flatMap((a, i) => (a === "--module-env" && args[i + 1]?.includes("=") ? [args[i + 1].split(/=(.*)/s, 2)] : [])),
-  );
   const moduleEnv: Record<string, string> = {
-    OCP_RESYNC_SECONDS: option("--resync") ?? "3600",
+    OCP_RESYNC_SECONDS: String(resyncSeconds),
     ...extraEnv,
     ...(profiler?.env() ?? {}),
   };
@@ -165,7 +197,7 @@ async function main(): Promise<void> {
   const results: ThroughputResult[] = [];
   const sorted = [...ns].sort((a, b) => a - b);
   const largestN = sorted[sorted.length - 1];
-  const timeoutFor = (n: number) => Number(option("--timeout") ?? 90 + n * 0.6) * 1000;
+  const timeoutFor = (n: number) => (Number.isNaN(timeoutSeconds) ? 90 + n * 0.6 : timeoutSeconds) * 1000;
   let statusLat: StatusLatency;
   let adm: AdmissionResult;
   if (quick) {

@@ -1,5 +1,6 @@
 /**
- * npm run plane -- up|down|status [--name NAME] [--crds none|project|all] [--owner PID]
+ * o-cloud-provisioner plane up|down|status [--name NAME] [--crds none|project|all] [--owner PID]
+ * (npm run plane -- ...)
  *
  *   up      start a plane that outlives this command (default CRDs: all), wait until it is ready and print
  *           KUBECONFIG=<path> as the last line; with --owner PID the plane ends when that process ends
@@ -8,33 +9,45 @@
  *
  * The default name is "dev"; planes live in <tmp>/ocp-planes/<name>.
  */
+import { numberFlag, parseCommand, usageError } from "../kube/command-line";
 import { attachPlane, planeStatus, startPlane, stopPlane } from "../local/plane/plane";
 import { rssKiB } from "../local/plane/processes";
 
-const USAGE = "usage: npm run plane -- up|down|status [--name NAME] [--crds none|project|all] [--owner PID]";
+const USAGE = `usage: o-cloud-provisioner plane up|down|status [flags]
 
-function parse(argv: string[]): { command: string; flags: Record<string, string> } {
-  const [command = "", ...rest] = argv;
-  const flags: Record<string, string> = {};
-  for (let i = 0; i < rest.length; i++) {
-    const m = /^--([a-z]+)(?:=(.*))?$/.exec(rest[i]);
-    if (!m) throw new Error(`unexpected argument ${rest[i]}\n${USAGE}`);
-    flags[m[1]] = m[2] ?? rest[++i] ?? "";
-  }
-  return { command, flags };
+Runs a local control plane (etcd, kube-apiserver, kube-controller-manager) by hand.
+  up      start one that outlives this command, wait until ready, print KUBECONFIG=<path> last
+  down    stop every process of the plane and remove its directory
+  status  whether it runs, with its server, ports, processes and kubeconfig (exit 1 if not running)
+
+  --name NAME            the plane (default dev; planes live in <tmp>/ocp-planes/<name>)
+  --crds none|project|all  CRDs installed by up (default all)
+  --owner PID            up: the plane ends when that process ends
+  -h, --help             this text`;
+
+const CRDS = ["none", "project", "all"] as const;
+
+function parse(argv: string[]) {
+  const { values, positionals } = parseCommand(argv, {
+    usage: USAGE,
+    options: { name: { type: "string" }, crds: { type: "string" }, owner: { type: "string" } },
+    positionals: { min: 1, max: 1, name: "the command: up, down or status" },
+  });
+  const command = positionals[0];
+  if (!["up", "down", "status"].includes(command)) usageError(USAGE, `unknown command ${JSON.stringify(command)}`);
+  const crds = (values.crds ?? "all") as (typeof CRDS)[number];
+  if (!CRDS.includes(crds)) usageError(USAGE, `--crds: expected none, project or all, got ${JSON.stringify(values.crds)}`);
+  const owner = values.owner === undefined ? undefined : numberFlag(USAGE, "owner", values.owner, 0, { min: 1 });
+  return { command, name: values.name || "dev", crds, owner };
 }
 
-async function up(name: string, flags: Record<string, string>): Promise<void> {
+async function up(name: string, crds: (typeof CRDS)[number], ownerPid: number | undefined): Promise<void> {
   const running = attachPlane(name);
   if (running) {
     console.error(`plane ${name} is already running at ${running.server}`);
     console.log(`KUBECONFIG=${running.kubeconfig}`);
     return;
   }
-  const crds = (flags.crds ?? "all") as "none" | "project" | "all";
-  if (!["none", "project", "all"].includes(crds)) throw new Error(`--crds must be none, project or all\n${USAGE}`);
-  const ownerPid = flags.owner ? Number(flags.owner) : undefined;
-  if (ownerPid !== undefined && !Number.isInteger(ownerPid)) throw new Error(`--owner takes a pid\n${USAGE}`);
   console.error(`starting plane ${name} (CRDs: ${crds})…`);
   const started = Date.now();
   const plane = await startPlane({ name, crds, persistent: ownerPid === undefined, ownerPid });
@@ -60,11 +73,10 @@ function status(name: string): boolean {
 }
 
 async function main(): Promise<number> {
-  const { command, flags } = parse(process.argv.slice(2));
-  const name = flags.name || "dev";
+  const { command, name, crds, owner } = parse(process.argv.slice(2));
   switch (command) {
     case "up":
-      await up(name, flags);
+      await up(name, crds, owner);
       return 0;
     case "down":
       if (!planeStatus(name)) console.log(`plane ${name} is not running`);
@@ -73,11 +85,8 @@ async function main(): Promise<number> {
         console.log(`plane ${name} stopped and removed`);
       }
       return 0;
-    case "status":
-      return status(name) ? 0 : 1;
     default:
-      console.error(USAGE);
-      return 2;
+      return status(name) ? 0 : 1;
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * npm run render -- <file.yaml>
+ * o-cloud-provisioner render <file.yaml | ->   (npm run render -- <file.yaml>)
  *
  * Prints the Cluster API + BYOH objects a (Focom)ProvisioningRequest would produce, as multi-document YAML, like
  * `clusterctl generate cluster`. The file may also hold a ClusterTemplate or TemplateInfo; otherwise the default
@@ -11,25 +11,29 @@ import path from "node:path";
 import yaml from "js-yaml";
 import { Document, readRenderInput, renderCluster } from "../generators/render";
 import { formatViolations } from "../generators/parameters";
+import { parseCommand } from "../kube/command-line";
 
 const DEFAULT_TEMPLATE_FILE = path.resolve(__dirname, "..", "templates", "byoh-workload-cluster.yaml");
-const USAGE =
-  "usage: npm run render -- <file.yaml>   (a ProvisioningRequest or FocomProvisioningRequest, optionally with a ClusterTemplate or TemplateInfo)";
+const USAGE = `usage: o-cloud-provisioner render <file.yaml | ->
 
+Prints the Cluster API + BYOH objects a ProvisioningRequest or FocomProvisioningRequest would produce, as
+multi-document YAML (kubectl apply -f - takes it). The input may also hold a ClusterTemplate or TemplateInfo;
+otherwise the default template is used. "-" reads the input from stdin. Invalid input: exit 1, nothing on stdout,
+one "<field>: <message>" line per violation on stderr.
+
+  -h, --help             this text`;
+
+/** The file's YAML documents; "-" is stdin (file descriptor 0). */
 function readDocuments(file: string): unknown[] {
-  return yaml.loadAll(fs.readFileSync(file, "utf8"));
+  return yaml.loadAll(fs.readFileSync(file === "-" ? 0 : file, "utf8"));
 }
 
 function main(args: string[]): number {
-  if (args.includes("-h") || args.includes("--help")) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (args.length !== 1) {
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
-  }
-  const file = args[0];
+  const file = parseCommand(args, {
+    usage: USAGE,
+    options: {},
+    positionals: { min: 1, max: 1, name: "the input file (or - for stdin)" },
+  }).positionals[0];
   let docs: unknown[];
   let defaultTemplate: Document;
   try {
@@ -42,7 +46,7 @@ function main(args: string[]): number {
 
   const read = readRenderInput(docs, defaultTemplate);
   if ("error" in read) {
-    process.stderr.write(`${file}: ${read.error}\n`);
+    process.stderr.write(`${file === "-" ? "stdin" : file}: ${read.error}\n`);
     return 1;
   }
   const { objects, violations } = "input" in read ? renderCluster(read.input) : { objects: [], violations: read.violations };

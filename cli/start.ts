@@ -7,11 +7,13 @@
  *   npm start                      run, apply the example, keep running
  *   npm start -- --no-example      run, apply nothing
  *   npm start -- --until-fulfilled exit 0 once the example is fulfilled (non-zero with the reason otherwise)
+ *   npm start -- --help            the flags (starts nothing)
  */
 import fs from "node:fs";
 import path from "node:path";
 import { load } from "js-yaml";
 import { KubeClient, KubeObject } from "../kube/client";
+import { numberFlag, parseCommand } from "../kube/command-line";
 import { R } from "../kube/resources";
 import { startPlane, Plane } from "../local/plane/plane";
 import { startModule, ModuleProcess } from "../local/module";
@@ -20,17 +22,38 @@ import { Simulator } from "../local/sim/simulator";
 import { collectTree, renderTree } from "./tree";
 
 const ROOT = path.resolve(__dirname, "..");
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const option = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
-};
-const untilFulfilled = flag("--until-fulfilled");
-const noExample = flag("--no-example");
-const timeoutSeconds = Number(option("--timeout", "300"));
-const hostCount = Number(option("--hosts", "6"));
-const requestFile = path.resolve(option("--request", path.join(ROOT, "examples/quickstart-request.yaml")));
+const USAGE = `usage: o-cloud-provisioner start [flags]   (npm start -- [flags])
+
+Runs the built-in local setup: SMO and O-Cloud control planes, the module against each, a simulated BYOH host
+fleet, and the example request shown as a live tree. Ctrl-C stops everything. Prints SMO_KUBECONFIG= and
+OCLOUD_KUBECONFIG= lines.
+
+  --no-example           start everything and apply nothing
+  --until-fulfilled      exit 0 once the example is fulfilled (non-zero with the reason otherwise), stopping all
+  --request FILE         the FocomProvisioningRequest to apply (default examples/quickstart-request.yaml)
+  --hosts N              simulated hosts (default 6)
+  --timeout S            seconds to wait for the request (default 300)
+  --step-ms MS           the simulator's delay per step (default 400)
+  -h, --help             this text`;
+
+// Parsed before anything starts: --help and a mistake exit here.
+const { values } = parseCommand(process.argv.slice(2), {
+  usage: USAGE,
+  options: {
+    "no-example": { type: "boolean" },
+    "until-fulfilled": { type: "boolean" },
+    request: { type: "string" },
+    hosts: { type: "string" },
+    timeout: { type: "string" },
+    "step-ms": { type: "string" },
+  },
+});
+const untilFulfilled = values["until-fulfilled"] ?? false;
+const noExample = values["no-example"] ?? false;
+const timeoutSeconds = numberFlag(USAGE, "timeout", values.timeout, 300, { min: 1, integer: false });
+const hostCount = numberFlag(USAGE, "hosts", values.hosts, 6, { min: 0 });
+const stepMs = numberFlag(USAGE, "step-ms", values["step-ms"], 400, { min: 0 });
+const requestFile = path.resolve(values.request ?? path.join(ROOT, "examples/quickstart-request.yaml"));
 const NS = "o2ims";
 
 const started = Date.now();
@@ -96,7 +119,7 @@ async function main() {
 
   stage(`starting the BYOH/CAPI simulator with ${hostCount} hosts (host-1 .. host-${hostCount}, label host-id=1..${hostCount})`);
   await registerFleet(ocloudClient, hostCount, { prefix: "host-", namespace: "default" });
-  running.sim = new Simulator(await ocloud.client("capi-simulator"), { stepDelayMs: Number(option("--step-ms", "400")) });
+  running.sim = new Simulator(await ocloud.client("capi-simulator"), { stepDelayMs: stepMs });
   await running.sim.start();
 
   stage("building the module (npx pepr build, cached) and running it against both planes");

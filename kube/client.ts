@@ -24,7 +24,7 @@ export class KubeError extends Error {
 
 export const isNotFound = (e: unknown) => e instanceof KubeError && e.status === 404;
 export const isConflict = (e: unknown) => e instanceof KubeError && e.status === 409;
-export const isForbidden = (e: unknown) => e instanceof KubeError && e.status === 403;
+export const isForbidden = (e: unknown): e is KubeError => e instanceof KubeError && e.status === 403;
 
 /**
  * How long the TLS material and Authorization header taken from the kubeconfig are reused. KubeConfig re-runs an

@@ -7,9 +7,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 
-export { KubeConfig };
+export type { KubeConfig };
+
+/** client-node is loaded on first use: it takes about a second to load, and --help or a usage error needs none of it. */
+const clientNode = () => import("@kubernetes/client-node");
 
 export interface KubeconfigSource {
   /** A kubeconfig file (relative paths in it resolve against its directory). */
@@ -26,11 +29,12 @@ const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/tok
  * text, else file, else (as kubectl) the KUBECONFIG list, ~/.kube/config, then the pod's service account. Throws
  * when the chosen context or its cluster is missing, so a bad kubeconfig fails here rather than at the first call.
  */
-export function loadKubeConfig(source: KubeconfigSource = {}): KubeConfig {
+export async function loadKubeConfig(source: KubeconfigSource = {}): Promise<KubeConfig> {
+  const { KubeConfig } = await clientNode();
   const kc = new KubeConfig();
   if (source.text !== undefined) kc.loadFromString(source.text);
   else if (source.file) kc.loadFromFile(path.resolve(source.file));
-  else loadDefault(kc);
+  else loadDefault(kc, () => new KubeConfig());
   if (source.context) {
     if (!kc.getContextObject(source.context)) throw new Error(`kubeconfig has no context "${source.context}"`);
     kc.setCurrentContext(source.context);
@@ -50,7 +54,7 @@ export function contextNamespace(kc: KubeConfig): string | undefined {
   return kc.getContextObject(kc.getCurrentContext())?.namespace?.trim() || undefined;
 }
 
-function loadDefault(kc: KubeConfig): void {
+function loadDefault(kc: KubeConfig, newKubeConfig: () => KubeConfig): void {
   const files = (process.env.KUBECONFIG ?? "").split(path.delimiter).filter(Boolean);
   if (files.length > 0) {
     // kubectl skips files of the list that do not exist, and fails only when none does.
@@ -58,7 +62,7 @@ function loadDefault(kc: KubeConfig): void {
     if (existing.length === 0) throw new Error(`no file of KUBECONFIG exists: ${process.env.KUBECONFIG}`);
     kc.loadFromFile(path.resolve(existing[0]));
     for (const f of existing.slice(1)) {
-      const next = new KubeConfig();
+      const next = newKubeConfig();
       next.loadFromFile(path.resolve(f));
       mergeFirstWins(kc, next);
     }

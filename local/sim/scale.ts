@@ -2,20 +2,57 @@
  * Load check of the simulator alone (no product): registers hosts, creates N pinned clusters by hand, waits until
  * every Cluster and MachineDeployment is ready, deletes them and waits until every host is free again.
  *
- *   npx tsx local/sim/scale.ts --kubeconfig <file> [--clusters 100] [--workers 2] [--step-delay-ms 0]
- *       [--namespace scale] [--id-offset 0] [--concurrency 12] [--count 1]
+ *   npx tsx local/sim/scale.ts [--kubeconfig <file>] [--context NAME] [--clusters 100] [--workers 2]
+ *       [--step-delay-ms 0] [-n scale] [--id-offset 0] [--concurrency 12] [--count]
  *
  * host-id values are cluster-wide (BYOH selects across namespaces): on a plane that already has hosts, pass an
- * --id-offset past them. --count 1 prints the simulator's API calls per cluster. Run one simulator per plane:
+ * --id-offset past them. --count prints the simulator's API calls per cluster. Run one simulator per plane:
  * two would fight over every object.
  */
 import { KubeClient, KubeObject } from "../../kube/client";
+import { KUBE_FLAGS, KUBE_FLAGS_USAGE, numberFlag, parseCommand } from "../../kube/command-line";
 import { R } from "../../kube/resources";
 import { createAll, pinnedCluster } from "./fixtures";
 import { registerFleet } from "./hosts";
 import { ByoHost, Cluster, FIELD_MANAGER, LABEL, MachineDeployment } from "./model";
 import { Simulator } from "./simulator";
-import { parseArgs } from "./cli";
+
+const USAGE = `usage: npx tsx local/sim/scale.ts [flags]
+
+Load check of the simulator alone: N pinned clusters created by hand, made ready, deleted, hosts freed.
+
+${KUBE_FLAGS_USAGE.replace("(default: the context's namespace, else default)", "(default scale; created)")}
+  --clusters N           clusters (default 100)
+  --workers N            workers per cluster (default 2)
+  --step-delay-ms MS     delay of each simulated step (default 0)
+  --id-offset N          first host-id minus one (default 0; host-ids are cluster-wide)
+  --concurrency N        the simulator's concurrency (default: its own)
+  --count                print the simulator's API calls per cluster
+  -h, --help             this text`;
+
+function parse(argv: string[]) {
+  const { values } = parseCommand(argv, {
+    usage: USAGE,
+    options: {
+      ...KUBE_FLAGS,
+      clusters: { type: "string" },
+      workers: { type: "string" },
+      "step-delay-ms": { type: "string" },
+      "id-offset": { type: "string" },
+      concurrency: { type: "string" },
+      count: { type: "boolean" },
+    },
+  });
+  return {
+    values,
+    clusters: numberFlag(USAGE, "clusters", values.clusters, 100, { min: 1 }),
+    workers: numberFlag(USAGE, "workers", values.workers, 2, { min: 0 }),
+    stepDelayMs: numberFlag(USAGE, "step-delay-ms", values["step-delay-ms"], 0, { min: 0 }),
+    idOffset: numberFlag(USAGE, "id-offset", values["id-offset"], 0, { min: 0 }),
+    concurrency:
+      values.concurrency === undefined ? undefined : numberFlag(USAGE, "concurrency", values.concurrency, 0, { min: 1 }),
+  };
+}
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
@@ -59,13 +96,12 @@ function countCalls(client: KubeClient): Map<string, number> {
 }
 
 async function main(): Promise<void> {
-  const { flags } = parseArgs(process.argv.slice(2));
-  if (!flags.kubeconfig) throw new Error("--kubeconfig is required");
-  const clusters = Number(flags.clusters ?? "100");
-  const workers = Number(flags.workers ?? "2");
-  const namespace = flags.namespace ?? "scale";
+  const { values: flags, clusters, workers, stepDelayMs, idOffset: offset, concurrency } = parse(process.argv.slice(2));
   const perCluster = 1 + workers;
-  const client = await KubeClient.create({ file: flags.kubeconfig, fieldManager: "sim-scale" });
+  const connection = { file: flags.kubeconfig, context: flags.context };
+  const client = await KubeClient.create({ ...connection, fieldManager: "sim-scale" });
+  // Its own namespace by default, not the context's: it creates and deletes hundreds of objects there.
+  const namespace = flags.namespace ?? "scale";
   await client.create(R.Namespace, { metadata: { name: namespace } }).catch(() => undefined);
 
   let t = Date.now();
@@ -73,12 +109,11 @@ async function main(): Promise<void> {
     console.error(`${label}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
     t = Date.now();
   };
-  const offset = Number(flags["id-offset"] ?? "0");
   await registerFleet(client, clusters * perCluster, { namespace, idOffset: offset, concurrency: 32 });
   lap(`registered ${clusters * perCluster} hosts`);
 
   // The simulator gets its own client (its own connection pool), as if it ran as its own process.
-  const simClient = await KubeClient.create({ file: flags.kubeconfig, fieldManager: FIELD_MANAGER });
+  const simClient = await KubeClient.create({ ...connection, fieldManager: FIELD_MANAGER });
   const calls = flags.count ? countCalls(simClient) : undefined;
   const report = () => {
     for (const [k, n] of [...(calls ?? [])].sort((a, b) => b[1] - a[1]))
@@ -86,8 +121,8 @@ async function main(): Promise<void> {
     calls?.clear();
   };
   const sim = new Simulator(simClient, {
-    stepDelayMs: Number(flags["step-delay-ms"] ?? "0"),
-    ...(flags.concurrency ? { concurrency: Number(flags.concurrency) } : {}),
+    stepDelayMs,
+    ...(concurrency ? { concurrency } : {}),
     log: m => console.error(m),
   });
   await sim.start();

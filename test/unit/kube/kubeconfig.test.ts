@@ -44,11 +44,11 @@ describe("kubeconfig loading (client-node KubeConfig)", () => {
     expect(a.namespace).toBe("edge");
     expect((await a.authOptions()).headers.Authorization).toBe("Bearer token-a");
 
-    expect(() => loadKubeConfig({ text: TWO_CONTEXTS, context: "c" })).toThrow('kubeconfig has no context "c"');
-    expect(() => loadKubeConfig({ text: TWO_CONTEXTS.replace("current-context: b", "current-context: gone") })).toThrow(
+    await expect(loadKubeConfig({ text: TWO_CONTEXTS, context: "c" })).rejects.toThrow('kubeconfig has no context "c"');
+    await expect(loadKubeConfig({ text: TWO_CONTEXTS.replace("current-context: b", "current-context: gone") })).rejects.toThrow(
       'current-context "gone" is not among its contexts',
     );
-    expect(() => loadKubeConfig({ text: "clusters: []" })).toThrow("kubeconfig has no context");
+    await expect(loadKubeConfig({ text: "clusters: []" })).rejects.toThrow("kubeconfig has no context");
   });
 
   it("resolves file references against the kubeconfig's directory", async () => {
