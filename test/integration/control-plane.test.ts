@@ -137,6 +137,31 @@ describe("RBAC authorization", () => {
   });
 });
 
+describe("o-cloud-provisioner describe", () => {
+  const run = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [path.join(repoRoot, "bin/o-cloud-provisioner.js"), "describe", ...args], {
+      cwd: repoRoot,
+    }).then(
+      () => ({ code: 0, stderr: "" }),
+      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+    );
+
+  it("reports a request the user may not read as forbidden (403), naming the resource and the user, not as missing", async () => {
+    const ns = await namespace();
+    const nobody = await userKubeconfig(planeA, "nobody");
+    const forbidden = await run("edge", "-n", ns, "--kubeconfig", nobody);
+    expect(forbidden.code).toBe(1);
+    expect(forbidden.stderr).toMatch(/forbidden \(HTTP 403\)/);
+    expect(forbidden.stderr).toMatch(/User "nobody" cannot get resource "focomprovisioningrequests"/);
+    expect(forbidden.stderr).not.toMatch(/no FocomProvisioningRequest/);
+
+    // The admin is told that it does not exist.
+    const missing = await run("edge", "-n", ns, "--kubeconfig", planeA.kubeconfig);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(`no FocomProvisioningRequest or ProvisioningRequest ${ns}/edge`);
+  });
+});
+
 describe("server-side apply", () => {
   it("records the field manager and refuses a conflicting manager unless forced", async () => {
     const ns = await namespace();
