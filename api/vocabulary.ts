@@ -74,7 +74,7 @@ export const MIRROR_SUFFIX = "-o2ims";
 /** seed 000's default provisioner, set where the template declares clusterProvisioner and the request omits it. */
 export const DEFAULT_PROVISIONER = "byoh";
 
-export const FPR_CONDITION_TYPES = ["Validated", "OCloudReachable", "RemoteCreated", "Synced"] as const;
+export const FPR_CONDITION_TYPES = ["Validated", "OCloudReachable", "RemoteCreated", "Synced", "Ready"] as const;
 export type FPRConditionType = (typeof FPR_CONDITION_TYPES)[number];
 
 // ---- Cluster API and BYOH (read, never invented) ------------------------------------------------------------

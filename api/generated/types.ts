@@ -107,7 +107,7 @@ export interface FocomProvisioningRequestStatus {
     /** Identifier of the provisioned cluster on the O-Cloud. */
     oCloudNodeClusterId?: string;
   };
-  /** Detailed conditions (Validated, OCloudReachable, RemoteCreated, Synced). */
+  /** Detailed conditions (Validated, OCloudReachable, RemoteCreated, Synced, and Ready, True once the request is fulfilled on its O-Cloud). */
   conditions?: {
     /** Type of the condition. */
     type: string;

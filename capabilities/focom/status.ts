@@ -104,7 +104,25 @@ function mirror(
   }
 }
 
+/**
+ * Ready summarises the phase for `kubectl wait --for=condition=Ready fpr/<name>`: True once the remote request is
+ * fulfilled (phase Synced), otherwise False with the phase as its reason. An O-Cloud outage leaves it as it was:
+ * the cluster does not stop being ready because FOCOM cannot see it (OCloudReachable says that).
+ */
 export function computeStatus(input: StatusInput): ComputedStatus {
+  const s = computeObserved(input);
+  const ready = s.phase === "Synced";
+  const readyCondition: ConditionInput = {
+    type: "Ready",
+    status: ready ? "True" : "False",
+    reason: ready ? "Fulfilled" : s.phase,
+    message: s.message,
+    observedGeneration: input.generation,
+  };
+  return { ...s, conditions: [...s.conditions, readyCondition] };
+}
+
+function computeObserved(input: StatusInput): ComputedStatus {
   const { observation: obs, ocloud, previous, generation } = input;
   const label = `${input.remote.namespace}/${input.remote.name}`;
   const cond = (type: FPRConditionType, status: Condition["status"], reason: string, message: string): ConditionInput => ({

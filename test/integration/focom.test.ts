@@ -7,9 +7,11 @@
  * resync is off (an hour), so every status change seen there arrives through the remote or the Secret watch; its
  * unreachable-release limit is 5 s.
  */
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { promisify } from "node:util";
 import { load, loadAll } from "js-yaml";
 import { KubeClient, KubeError, KubeObject } from "../../kube/client";
 import { R, resourceFor } from "../../kube/resources";
@@ -218,6 +220,18 @@ describe("two planes (seed 002): SMO plane -> O-Cloud plane through an OCloud ku
     const reasons = await eventReasons(smo, NS, NAME);
     expect(reasons).toEqual(expect.arrayContaining(["Creating", "Synced"]));
     expect(reasons).not.toContain("Failed"); // OCloud and TemplateInfo created a moment before are found at once
+    // kubectl conventions: a Ready condition that `kubectl wait` understands.
+    const { stdout } = await promisify(execFile)("kubectl", [
+      "--kubeconfig",
+      smoPlane.kubeconfig,
+      "wait",
+      "--for=condition=Ready",
+      `focomreq/${NAME}`,
+      "-n",
+      NS,
+      "--timeout=30s",
+    ]);
+    expect(stdout).toContain("condition met");
   });
 
   it("scales through FOCOM: the worker reaches the O-Cloud's cluster and the request is Synced again", async () => {

@@ -10,6 +10,7 @@ import {
 import { FPR_STATUS_POLICY } from "../../../capabilities/focom/status-writer";
 import type { RemoteRequest } from "../../../capabilities/focom/remote";
 import { nextStatus, sameStatus } from "../../../kube/status-writer";
+import { FPR_CONDITION_TYPES } from "../../../api/vocabulary";
 
 const REF = { name: "edge-o2ims", namespace: "smo" };
 const T0 = "2026-01-01T00:00:00.000Z";
@@ -56,7 +57,7 @@ describe("FOCOM status mapping", () => {
     expect(s.phase).toBe("Pending");
     expect(s.message).toBe("creating ProvisioningRequest smo/edge-o2ims on O-Cloud edge-ocloud");
     expect(condition(s, "RemoteCreated")).toMatchObject({ status: "False", reason: "NotCreated" });
-    expect(s.conditions.map(c => c.type)).toEqual(["Validated", "OCloudReachable", "RemoteCreated", "Synced"]);
+    expect(s.conditions.map(c => c.type)).toEqual([...FPR_CONDITION_TYPES]);
   });
 
   it("Creating: the remote exists and its O2IMS has not reported yet", () => {
@@ -83,12 +84,20 @@ describe("FOCOM status mapping", () => {
     const s = compute({ kind: "mirrored", remote: remote("fulfilled", { message: "cluster ready", clusterId: "c-1" }) });
     expect(s.phase).toBe("Synced");
     expect(condition(s, "Synced")).toMatchObject({ status: "True", reason: "Fulfilled" });
+    expect(condition(s, "Ready")).toMatchObject({ status: "True", reason: "Fulfilled" });
     expect(s.remoteState).toEqual({
       provisioningState: "fulfilled",
       provisioningMessage: "cluster ready",
       provisioningUpdateTime: T0,
       oCloudNodeClusterId: "c-1",
     });
+  });
+
+  it("Ready is False with the phase as its reason until the remote is fulfilled", () => {
+    for (const state of ["pending", "progressing", "failed"]) {
+      const s = compute({ kind: "mirrored", remote: remote(state) });
+      expect(condition(s, "Ready")).toMatchObject({ status: "False", reason: s.phase, message: s.message });
+    }
   });
 
   it("Creating, not Synced, while the O-Cloud has not processed the latest spec (a scale just applied)", () => {
@@ -143,7 +152,7 @@ describe("FOCOM status mapping", () => {
     expect(s.phase).toBe("Failed");
     expect(condition(s, "Validated")).toMatchObject({ status: "False", reason, message: "why" });
     const w = written(s);
-    expect(w.conditions?.map(c => c.type)).toEqual(["Validated", "OCloudReachable", "RemoteCreated", "Synced"]);
+    expect(w.conditions?.map(c => c.type)).toEqual([...FPR_CONDITION_TYPES]);
     expect(condition(w, "OCloudReachable")).toMatchObject({ status: "Unknown", reason: "NotChecked" });
   });
 
