@@ -12,6 +12,7 @@ import { DEFAULT_KUBE_VIP_IMAGE, KUBE_VIP_MANIFEST_PATH, kubeVipManifest, superA
 import {
   byoClusterName,
   capiClusterName,
+  cniResourceSetName,
   controlPlaneInstallerTemplateName,
   controlPlaneMachineTemplateName,
   controlPlaneName,
@@ -51,6 +52,9 @@ export const IGNORE_PREFLIGHT_ERRORS = [
  * controller starts on a dangling reference and backs off. Prune in reverse order.
  */
 export const GENERATED_KINDS: readonly Resource[] = [
+  // Before the Cluster: CAPI applies a ClusterResourceSet to matching clusters when either appears, but a set
+  // that exists first is applied as soon as the control plane is initialized, without waiting for a resync.
+  R.ClusterResourceSet,
   R.K8sInstallerConfigTemplate,
   R.ByoMachineTemplate,
   R.KubeadmConfigTemplate,
@@ -108,6 +112,19 @@ export function generateCluster(input: GenerateInput): KubeObject[] {
   const nodeRegistration = () => ({ criSocket: CRI_SOCKET, ignorePreflightErrors: [...IGNORE_PREFLIGHT_ERRORS] });
 
   const objects: KubeObject[] = [];
+
+  const cni = template.cni;
+  if (cni?.mode === "ClusterResourceSet") {
+    // The manifests stay on the O-Cloud (air-gapped sites): CAPI's ClusterResourceSet controller copies them into
+    // the workload cluster once its control plane is initialized; the Cluster carries the cluster-name label.
+    objects.push(
+      obj(R.ClusterResourceSet, cniResourceSetName(cluster), {
+        clusterSelector: { matchLabels: { [CAPI_CLUSTER_NAME_LABEL]: cluster } },
+        resources: (cni.resources ?? []).map(r => ({ kind: r.kind, name: r.name })),
+        strategy: cni.strategy ?? "ApplyOnce",
+      }),
+    );
+  }
 
   if (installer) {
     const spec = { template: { spec: { bundleRepo: installer.bundleRepo, bundleType: installer.bundleType } } };

@@ -42,6 +42,8 @@ export const workerMachineDeploymentName = (clusterName: string, hostId: string 
   `${clusterName}-worker-${hostIdSegment(hostId)}`;
 /** One ByoMachineTemplate per pinned worker host; named like its MachineDeployment. */
 export const workerMachineTemplateName = workerMachineDeploymentName;
+/** One ClusterResourceSet per cluster delivers its CNI; per cluster so deleting a request removes only its own. */
+export const cniResourceSetName = (clusterName: string) => `${clusterName}-cni`;
 /** The FOCOM capability mirrors a FocomProvisioningRequest as this ProvisioningRequest on the O-Cloud. */
 export const remoteRequestName = (focomRequestName: string) => `${focomRequestName}${MIRROR_SUFFIX}`;
 

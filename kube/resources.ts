@@ -34,6 +34,7 @@ export const R = {
   KubeadmControlPlane: r(`controlplane.${CAPI}`, "v1beta1", "KubeadmControlPlane", "kubeadmcontrolplanes"),
   KubeadmConfigTemplate: r(`bootstrap.${CAPI}`, "v1beta1", "KubeadmConfigTemplate", "kubeadmconfigtemplates"),
   KubeadmConfig: r(`bootstrap.${CAPI}`, "v1beta1", "KubeadmConfig", "kubeadmconfigs"),
+  ClusterResourceSet: r(`addons.${CAPI}`, "v1beta1", "ClusterResourceSet", "clusterresourcesets"),
   ByoCluster: r(INFRA, "v1beta1", "ByoCluster", "byoclusters"),
   ByoMachineTemplate: r(INFRA, "v1beta1", "ByoMachineTemplate", "byomachinetemplates"),
   ByoMachine: r(INFRA, "v1beta1", "ByoMachine", "byomachines"),

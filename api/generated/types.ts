@@ -36,6 +36,20 @@ export interface ClusterTemplateSpec {
     /** Bundle type (k8s). */
     bundleType: string;
   };
+  /** Pod network of the workload clusters. ClusterResourceSet: a Cluster API ClusterResourceSet (one per cluster, in the request's namespace) applies the listed ConfigMaps/Secrets of that namespace on the O-Cloud to the new cluster, so no node needs to reach the internet (air-gapped sites); nodes turn Ready only once it is applied. none: no CNI is installed (nodes stay NotReady unless the hosts bring their own). Absent means none. */
+  cni?: {
+    /** How the CNI reaches a new cluster. */
+    mode: "ClusterResourceSet" | "none";
+    /** ConfigMaps/Secrets holding the CNI manifests (in the request's namespace), applied in order. */
+    resources?: {
+      /** Kind of the object holding the manifests. */
+      kind: "ConfigMap" | "Secret";
+      /** Its name. */
+      name: string;
+    }[];
+    /** ClusterResourceSet strategy (default ApplyOnce; Reconcile re-applies changed manifests). */
+    strategy?: "ApplyOnce" | "Reconcile";
+  };
   /** ByoHost label key whose value is a host's hostId (given to the BYOH agent with --label); default host-id. */
   hostPinningLabel?: string;
   /** Per-stage timeouts in seconds; a stage that exceeds its timeout makes the request failed. */

@@ -29,6 +29,7 @@ describe("npm run render", () => {
         "ByoMachineTemplate/edge-control-plane",
         "ByoMachineTemplate/edge-worker-4",
         "Cluster/edge",
+        "ClusterResourceSet/edge-cni",
         "KubeadmConfigTemplate/edge-workers",
         "KubeadmControlPlane/edge-control-plane",
         "MachineDeployment/edge-worker-4",

@@ -63,6 +63,7 @@ describe("object set", () => {
             ByoCluster: 1,
             KubeadmControlPlane: 1,
             ByoMachineTemplate: 1 + workers,
+            ClusterResourceSet: 1, // the default template's Calico CNI
             ...(workers ? { MachineDeployment: workers, KubeadmConfigTemplate: 1 } : {}),
             ...(installer ? { K8sInstallerConfigTemplate: workers ? 2 : 1 } : {}),
           };
@@ -244,6 +245,48 @@ describe("installer", () => {
     for (const bmt of ofKind(objs, "ByoMachineTemplate")) {
       expect(spec(bmt).template.spec.installerRef).toMatchObject({ kind: "K8sInstallerConfigTemplate", namespace: "o2ims" });
     }
+  });
+});
+
+describe("CNI", () => {
+  test("the default template delivers Calico through a ClusterResourceSet selecting only this cluster", () => {
+    const objs = generate(clusterParams(1, 2));
+    const crs = one(objs, "ClusterResourceSet");
+    expect(crs.apiVersion).toBe("addons.cluster.x-k8s.io/v1beta1");
+    expect(crs.metadata).toMatchObject({ name: "edge-cni", namespace: "o2ims" });
+    expect(spec(crs)).toEqual({
+      clusterSelector: { matchLabels: { "cluster.x-k8s.io/cluster-name": "edge" } },
+      resources: [{ kind: "ConfigMap", name: "calico-cni" }],
+      strategy: "ApplyOnce",
+    });
+    // The selector must match the Cluster's own labels, or CAPI never applies the set.
+    expect(one(objs, "Cluster").metadata.labels).toMatchObject(spec(crs).clusterSelector.matchLabels);
+  });
+
+  test("resources and strategy come from the template, in order", () => {
+    const cni = {
+      mode: "ClusterResourceSet" as const,
+      resources: [
+        { kind: "Secret" as const, name: "cni-a" },
+        { kind: "ConfigMap" as const, name: "cni-b" },
+      ],
+      strategy: "Reconcile" as const,
+    };
+    const crs = one(generate(clusterParams(1, 0), { ...defaultTemplate(), cni }), "ClusterResourceSet");
+    expect(spec(crs)).toMatchObject({ resources: cni.resources, strategy: "Reconcile" });
+  });
+
+  test.each([
+    ["none", { mode: "none" as const }],
+    ["absent", undefined],
+  ])("cni %s: no ClusterResourceSet", (_, cni) => {
+    const objs = generate(clusterParams(1, 1), { ...defaultTemplate(), cni });
+    expect(ofKind(objs, "ClusterResourceSet")).toEqual([]);
+  });
+
+  test("the ClusterResourceSet is applied before the Cluster it selects", () => {
+    const kinds = generate(clusterParams(1, 1)).map(o => o.kind);
+    expect(kinds.indexOf("ClusterResourceSet")).toBeLessThan(kinds.indexOf("Cluster"));
   });
 });
 

@@ -26,6 +26,20 @@ const requests: [string, ByohTemplateParameters, Partial<ClusterTemplateSpec>][]
     {},
   ],
   [
+    "CNI from a Secret and a ConfigMap, Reconcile",
+    clusterParams(1, 1),
+    {
+      cni: {
+        mode: "ClusterResourceSet",
+        resources: [
+          { kind: "Secret", name: "cni" },
+          { kind: "ConfigMap", name: "cni-extra" },
+        ],
+        strategy: "Reconcile",
+      },
+    },
+  ],
+  [
     "Kubernetes 1.28 (no super-admin commands)",
     clusterParams(1, 1, { k8sVersion: "v1.28.9" }),
     { supportedK8sVersions: ["v1.28.9"] },
@@ -76,6 +90,14 @@ describe.each(crdSets().map(set => [set.name, set] as const))("upstream CRDs: %s
       md.spec.replicas = "one";
       delete md.spec.clusterName;
       expect(schemaErrors(validators, md).length).toBeGreaterThanOrEqual(2);
+    });
+
+    test("a ClusterResourceSet with an unknown resource kind fails", () => {
+      const crs = structuredClone(generate(clusterParams(1, 0), {}).find(o => o.kind === "ClusterResourceSet")!) as KubeObject & {
+        spec: { resources: { kind: string }[] };
+      };
+      crs.spec.resources[0].kind = "Deployment";
+      expect(schemaErrors(validators, crs).length).toBeGreaterThan(0);
     });
 
     test("int-or-string fields accept both forms", () => {
