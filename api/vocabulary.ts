@@ -22,6 +22,7 @@ export const PR_CONDITION_TYPES = [
   "Validated",
   "Applied",
   "HostsAttached",
+  "HostsClaimed",
   "ControlPlaneReady",
   "WorkersReady",
   "Progressing",
@@ -38,6 +39,12 @@ export const PR_REASONS = {
   Valid: "Valid",
   TemplateNotFound: "TemplateNotFound",
   InvalidParameters: "InvalidParameters",
+  /** HostsClaimed: this request holds the claim of every host it pins (capabilities/o2ims/claims.ts). */
+  HostsClaimed: "HostsClaimed",
+  /** HostsClaimed/Ready: another live request won a host's claim; failed for this generation, nothing created. */
+  HostClaimLost: "HostClaimLost",
+  /** HostsClaimed: a host's claim is held by a request being deleted; claimed once that request releases it. */
+  WaitingForHostRelease: "WaitingForHostRelease",
   /** Applied: every generated object was applied, and obsolete ones deleted. */
   Applied: "Applied",
   /** Applied/Ready: the API server refused a write (admission webhook denial, invalid object): failed until the spec or
@@ -57,6 +64,19 @@ export const PR_REASONS = {
   RemovingLeftovers: "RemovingLeftovers",
 } as const;
 export type PRReason = (typeof PR_REASONS)[keyof typeof PR_REASONS];
+
+// ---- Host claims (coordination.k8s.io/v1 Leases on the O-Cloud; capabilities/o2ims/claims.ts) ----------------
+
+/**
+ * One Lease per pinned host, created by the request that pins it: the API server's create is the arbiter, so of any
+ * number of concurrent requests exactly one holds a host. Named by generators/names.ts hostClaimName.
+ */
+export const HOST_CLAIM_LABEL = "o2ims.provisioning.oran.org/host-claim";
+/** "<pinning label>=<value>" of the claimed host (the selector BYOH matches), and its hostName. */
+export const HOST_CLAIM_HOST_ANNOTATION = "o2ims.provisioning.oran.org/host";
+export const HOST_CLAIM_HOST_NAME_ANNOTATION = "o2ims.provisioning.oran.org/host-name";
+/** The namespace the claims live in on the O-Cloud (OCP_CLAIMS_NAMESPACE overrides; created when missing). */
+export const DEFAULT_CLAIMS_NAMESPACE = "pepr-system";
 
 // ---- FocomProvisioningRequest (focom) -----------------------------------------------------------------------
 

@@ -36,3 +36,7 @@ export function errorMessage(e: unknown): string {
 }
 
 export { Log };
+
+// The module's settings (ignored namespaces, claims namespace, the test fault) are in ./environment.ts, which does
+// not load pepr, so the reconcilers that read them stay unit-testable.
+export * from "./environment";

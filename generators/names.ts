@@ -196,3 +196,55 @@ export function isAttachedTo(labels: Record<string, string> | undefined, namespa
   const a = hostAttachment(labels);
   return a.clusterName === clusterName && a.namespace === namespace;
 }
+
+// ---- host claims and request-name limits -------------------------------------------------------------------
+
+/** Hex digits of the hash in a claim's name: enough that two pinning values never share a claim by accident. */
+const CLAIM_HASH_LENGTH = 10;
+/** Longest readable part of a claim's name (the name stays a DNS-1123 label, readable in `kubectl get leases`). */
+const CLAIM_READABLE_MAX = 40;
+
+/**
+ * The name of the claim (a Lease on the O-Cloud) on the host a pinning label selects: "host-<key>-<value>" cleaned to
+ * a DNS-1123 label and cut, then a hash of the exact "key=value". Deterministic, so every request claiming a host
+ * creates the same name and the API server's create decides; the hash keeps values that differ only in case or
+ * punctuation apart.
+ */
+export function hostClaimName(pinningLabel: string, value: string | number): string {
+  const exact = `${pinningLabel}=${value}`;
+  const readable = `host-${pinningLabel.replace(/^.*\//, "")}-${value}`
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .slice(0, CLAIM_READABLE_MAX)
+    .replace(/^-+|-+$/g, "");
+  return `${readable}-${createHash("sha256").update(exact).digest("hex").slice(0, CLAIM_HASH_LENGTH)}`;
+}
+
+/**
+ * The hosts in the one global order every request claims them in (by claim name). Two requests that want
+ * overlapping hosts then meet first on the same host, so one of them takes them all rather than each taking some and
+ * both failing. Duplicates (a host listed twice is denied at admission anyway) are claimed once.
+ */
+export function claimOrder<H extends { hostId: string | number }>(pinningLabel: string, hosts: H[]): (H & { claim: string })[] {
+  const byClaim = new Map<string, H & { claim: string }>();
+  for (const h of hosts) {
+    const claim = hostClaimName(pinningLabel, h.hostId);
+    if (!byClaim.has(claim)) byClaim.set(claim, { ...h, claim });
+  }
+  return [...byClaim.values()].sort((a, b) => (a.claim < b.claim ? -1 : a.claim > b.claim ? 1 : 0));
+}
+
+/**
+ * What kube/events.ts appends to an object's name to name its Event: "." + 8 base-36 digits of the time + 4 random
+ * ones (test/unit/generators/derived-names.test.ts holds the two together). Event names are DNS subdomains too, so a
+ * request whose name leaves no room for this gets no Events.
+ */
+export const EVENT_NAME_SUFFIX_LENGTH = 13;
+
+/** The longest ProvisioningRequest name that still gets Events (every other derived name is shorter or hashed). */
+export const MAX_PROVISIONING_REQUEST_NAME = 253 - EVENT_NAME_SUFFIX_LENGTH;
+/**
+ * The longest FocomProvisioningRequest name: its mirror "<name>-o2ims" is a ProvisioningRequest on the O-Cloud, which
+ * must be a valid name there and have room for its own Events (the FPR's Events need less).
+ */
+export const MAX_FOCOM_REQUEST_NAME = MAX_PROVISIONING_REQUEST_NAME - MIRROR_SUFFIX.length;

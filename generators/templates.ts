@@ -14,9 +14,11 @@ import type {
   ProvisioningRequestSpec,
   TemplateInfoSpec,
 } from "../api/generated/types";
-import { DEFAULT_PROVISIONER } from "../api/vocabulary";
+import { DEFAULT_PROVISIONER, MIRROR_SUFFIX } from "../api/vocabulary";
 import type { KubeObject } from "../kube/types";
+import { isDns1123Label } from "./formats";
 import { checkJsonSchema } from "./json-schema";
+import { MAX_FOCOM_REQUEST_NAME, MAX_PROVISIONING_REQUEST_NAME, remoteRequestName } from "./names";
 import { applyDefaults, DEFAULT_FIELD_PREFIX, mergeDefaults, validateParameters, validateUpdate, Violation } from "./parameters";
 
 export { mergeDefaults };
@@ -468,4 +470,45 @@ export function checkProvisioningRequest<T extends Template>(
       ? validateUpdate(applyDefaults(oldSpec.templateParameters ?? {}, template.spec), params, template.spec, opts)
       : validateParameters(params, template.spec, opts);
   return { violations, template, params };
+}
+
+// ---- derived names (checked at admission: a name that cannot be derived fails nothing later, it is denied now) ----
+
+/**
+ * A FocomProvisioningRequest's name and oCloudNamespace against what is derived from them on the O-Cloud: the mirror
+ * "<name>-o2ims" (a ProvisioningRequest name with room for its Events) in namespace oCloudNamespace (a namespace name,
+ * so a DNS-1123 label). Label values derived from the name are shortened with a hash (generators/names), never denied.
+ */
+export function focomNameViolations(name: string, oCloudNamespace: string | undefined): Violation[] {
+  const out: Violation[] = [];
+  if (name.length > MAX_FOCOM_REQUEST_NAME) {
+    out.push({
+      field: "metadata.name",
+      rule: "derived-name-length",
+      message:
+        `metadata.name: must be at most ${MAX_FOCOM_REQUEST_NAME} characters, not ${name.length}: the request is mirrored on ` +
+        `its O-Cloud as ProvisioningRequest "${remoteRequestName(name).slice(0, 20)}…" (<name>${MIRROR_SUFFIX}), whose ` +
+        `name must leave room for its Events (${MAX_PROVISIONING_REQUEST_NAME} characters at most)`,
+    });
+  }
+  if (oCloudNamespace !== undefined && oCloudNamespace !== "" && !isDns1123Label(oCloudNamespace)) {
+    out.push({
+      field: "spec.oCloudNamespace",
+      rule: "dns1123-label",
+      message: `spec.oCloudNamespace: "${oCloudNamespace}" is not a valid namespace name (a DNS-1123 label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit)`,
+    });
+  }
+  return out;
+}
+
+/** A ProvisioningRequest's name against what is derived from it (its Events' names; label values are hashed). */
+export function provisioningRequestNameViolations(name: string): Violation[] {
+  if (name.length <= MAX_PROVISIONING_REQUEST_NAME) return [];
+  return [
+    {
+      field: "metadata.name",
+      rule: "derived-name-length",
+      message: `must be at most ${MAX_PROVISIONING_REQUEST_NAME} characters, not ${name.length}: the module's Events on the request are named "<name>.<13 characters>" and must stay within 253`,
+    },
+  ];
 }

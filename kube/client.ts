@@ -179,10 +179,15 @@ export class KubeClient {
     return this.request<T>("POST", this.path(res, obj.metadata.namespace) + q, withType(res, obj));
   }
 
-  /** Server-side apply with this client's field manager. */
-  apply<T extends KubeObject = KubeObject>(res: Resource, obj: KubeObject, opts: { force?: boolean } = {}): Promise<T> {
+  /** Server-side apply with this client's field manager (dryRun: judged and admitted as it would be, nothing stored). */
+  apply<T extends KubeObject = KubeObject>(
+    res: Resource,
+    obj: KubeObject,
+    opts: { force?: boolean; dryRun?: boolean } = {},
+  ): Promise<T> {
     const q = new URLSearchParams({ fieldManager: this.fieldManager, fieldValidation: "Strict" });
     if (opts.force ?? true) q.set("force", "true");
+    if (opts.dryRun) q.set("dryRun", "All");
     return this.request<T>(
       "PATCH",
       `${this.path(res, obj.metadata.namespace, obj.metadata.name)}?${q}`,

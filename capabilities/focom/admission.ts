@@ -3,10 +3,19 @@
  * the TemplateInfo, and every rule checkable on the SMO side (OCloud and TemplateInfo exist, parameters match the
  * TemplateInfo, identity fields immutable). templateParameters changes pass: the O-Cloud decides what it accepts.
  * The rules themselves are in generators/templates, shared with `npm run render`; this file binds them to a view.
+ * Then the O-Cloud judges the mirrored request itself (a server-side dry run, capabilities/focom/admission-view.ts);
+ * how its answer reads at the SMO is decided here.
  */
 import type { FocomProvisioningRequestSpec } from "../../api/generated/types";
 import type { Violation } from "../../generators/parameters";
-import { focomViolations, mutateFocomRequest, TemplateInfoObject, templateNameOf } from "../../generators/templates";
+import {
+  focomNameViolations,
+  focomViolations,
+  mutateFocomRequest,
+  TemplateInfoObject,
+  templateNameOf,
+} from "../../generators/templates";
+import { KubeError } from "../../kube/client";
 import type { KubeObject } from "../../kube/types";
 import type { OCloudObject } from "./cache";
 
@@ -14,6 +23,8 @@ import type { OCloudObject } from "./cache";
 export interface AdmissionView {
   oClouds(): OCloudObject[];
   templateInfos(): TemplateInfoObject[];
+  /** Namespaces the module's admission ignores (capabilities/runtime.ts); absent = none. */
+  isIgnoredNamespace?(namespace: string): boolean;
 }
 
 export interface RequestInput {
@@ -37,13 +48,59 @@ export function mutateRequest(input: Omit<RequestInput, "operation" | "name">, v
 export function validateRequest(input: RequestInput, view: AdmissionView): Violation[] {
   const { spec, oldSpec, namespace } = input;
   if (input.operation === "UPDATE" && oldSpec && sameJSON(spec, oldSpec)) return [];
-  return focomViolations(
-    spec,
-    namespace,
-    { templateInfos: view.templateInfos(), oClouds: view.oClouds() },
-    input.operation === "UPDATE" ? oldSpec : undefined,
+  const out = input.operation === "CREATE" ? focomNameViolations(input.name, spec.oCloudNamespace) : [];
+  const target = spec.oCloudNamespace || namespace;
+  if (view.isIgnoredNamespace?.(target)) {
+    // The O-Cloud's module would neither validate nor reconcile the mirror there (the same rule applies on every
+    // cluster the module runs on): it would sit there unprovisioned.
+    out.push({
+      field: "spec.oCloudNamespace",
+      rule: "namespace-served",
+      message: `spec.oCloudNamespace: the module ignores namespace ${target} (its admission webhooks skip it), so a ProvisioningRequest there would never be provisioned; choose another namespace`,
+    });
+  }
+  out.push(
+    ...focomViolations(
+      spec,
+      namespace,
+      { templateInfos: view.templateInfos(), oClouds: view.oClouds() },
+      input.operation === "UPDATE" ? oldSpec : undefined,
+    ),
   );
+  return out;
 }
+
+// ---- the O-Cloud's judgement --------------------------------------------------------------------------------
+
+/** Whether a failed dry run of the mirror is the O-Cloud refusing the request (deny) rather than failing to answer. */
+export function isRemoteDenial(e: unknown): e is KubeError {
+  if (!(e instanceof KubeError)) return false;
+  // 400/422: an admission webhook's denial or an invalid object; 404: the namespace does not exist there. A 403 is
+  // a webhook's denial only when it says so (else it is RBAC: our credentials, not the request).
+  return [400, 404, 422].includes(e.status) || (e.status === 403 && /denied the request/.test(e.message));
+}
+
+/**
+ * The O-Cloud's reasons as they read at the SMO: the webhook's and the module's prefixes dropped, and the fields of
+ * the mirror renamed to the FocomProvisioningRequest's (spec.templateParameters and the template fields are the same
+ * paths; the mirror's namespace is the request's spec.oCloudNamespace; its name is derived from the request's).
+ */
+export function remoteReasons(message: string): string {
+  return message
+    .replace(/^admission webhook "[^"]*" denied the request: /, "")
+    .replace(/^ProvisioningRequest rejected: /, "")
+    .replace(/^ProvisioningRequest(\.[a-z0-9.-]+)? "[^"]*" is invalid: /, "")
+    .replace(/\bmetadata\.namespace\b/g, "spec.oCloudNamespace");
+}
+
+/** The denial of a request its O-Cloud refused in the dry run. */
+export const remoteDenialMessage = (ocloud: string, mirror: { namespace: string; name: string }, e: KubeError) =>
+  `FocomProvisioningRequest rejected by O-Cloud ${ocloud} (server-side dry run of its ProvisioningRequest ` +
+  `${mirror.namespace}/${mirror.name}): ${remoteReasons(e.message)}`;
+
+/** The warning of a request admitted without the O-Cloud's judgement. */
+export const unjudgedWarning = (ocloud: string, why: string) =>
+  `O-Cloud ${ocloud} did not judge this request at admission (${why}); it is admitted, and its status will report what the O-Cloud decides`;
 
 /** One denial message naming every violated field. */
 export const denialMessage = (violations: Violation[]) =>

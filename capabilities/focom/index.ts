@@ -5,7 +5,7 @@ import { FocomProvisioningRequest } from "../../api/kinds";
 import type { KubeObject } from "../../kube/types";
 import { errorMessage } from "../runtime";
 import { denialMessage, mutateRequest, validateRequest } from "./admission";
-import { admissionView } from "./admission-view";
+import { admissionView, judgeOnOCloud } from "./admission-view";
 import { focomController } from "./controller";
 
 export const Focom = new Capability({
@@ -35,17 +35,19 @@ When(FocomProvisioningRequest)
     if (req.Raw.metadata?.deletionTimestamp) return req.Approve();
     const namespace = namespaceOf(req);
     const spec = req.Raw.spec ?? {};
-    const violations = validateRequest(
-      {
-        operation: req.Request.operation === "UPDATE" ? "UPDATE" : "CREATE",
-        namespace,
-        name: req.Raw.metadata?.name ?? "",
-        spec,
-        oldSpec: (req.OldResource as FocomProvisioningRequest | undefined)?.spec,
-      },
-      await admissionView(namespace, spec),
-    );
-    return violations.length ? req.Deny(denialMessage(violations), 422) : req.Approve();
+    const input = {
+      operation: req.Request.operation === "UPDATE" ? ("UPDATE" as const) : ("CREATE" as const),
+      namespace,
+      name: req.Raw.metadata?.name ?? "",
+      spec,
+      oldSpec: (req.OldResource as FocomProvisioningRequest | undefined)?.spec,
+    };
+    const view = await admissionView(namespace, spec);
+    const violations = validateRequest(input, view);
+    if (violations.length) return req.Deny(denialMessage(violations), 422);
+    if (input.operation === "UPDATE" && JSON.stringify(spec) === JSON.stringify(input.oldSpec)) return req.Approve();
+    const judged = await judgeOnOCloud({ ...input, uid: req.Raw.metadata?.uid, generation: req.Raw.metadata?.generation }, view);
+    return judged.denial ? req.Deny(judged.denial, 422) : req.Approve(judged.warnings.length ? judged.warnings : undefined);
   })
   .Reconcile(async fpr => {
     (await focomController()).enqueue(fpr as unknown as KubeObject);

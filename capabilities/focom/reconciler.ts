@@ -11,6 +11,7 @@ import {
 } from "../../generators/templates";
 import { KubeClient } from "../../kube/client";
 import { R } from "../../kube/resources";
+import { isIgnoredNamespace } from "../environment";
 import type { FPRObject, OCloudObject } from "./cache";
 import { deleteRequest } from "./deletion";
 import { classifyFailure, RemoteFailure } from "./errors";
@@ -58,6 +59,8 @@ export class FocomReconciler {
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const [namespace, name] = key.split("/");
+    // Admission never sees these namespaces (capabilities/runtime.ts): what it did not check is not acted on.
+    if (isIgnoredNamespace(namespace)) return {};
     // A fresh read: the informer may lag behind our own last status write.
     const fpr = await this.local.find<FPRObject>(R.FocomProvisioningRequest, name, namespace);
     if (!fpr) {

@@ -6,7 +6,11 @@ import { applyDefaults, formatViolations, Violation } from "../../generators/par
 import type { ProvisioningRequestSpec } from "../../api/generated/types";
 import type { KubeObject } from "../../kube/types";
 import { hostPinningLabel } from "../../generators/names";
-import { checkProvisioningRequest, defaultProvisioningRequest } from "../../generators/templates";
+import {
+  checkProvisioningRequest,
+  defaultProvisioningRequest,
+  provisioningRequestNameViolations,
+} from "../../generators/templates";
 import { checkHosts, hostsOf } from "./hosts";
 import type { PRObject, TemplateObject } from "./cache";
 
@@ -20,6 +24,12 @@ export interface AdmissionView {
   requestsPinning(hostName: string, hostId: string): PRObject[];
   /** Requests in the namespace asking for that cluster name. */
   requestsForCluster(namespace: string, clusterName: string): PRObject[];
+  /**
+   * The request holding the claim on the host the pinning label and value select, if it is live (exists with the
+   * claim's uid, not being deleted): the claim the reconciler takes before it creates anything. Absent where no
+   * claims can be known (render, unit tests).
+   */
+  claimHolder?(pinningLabel: string, hostId: string): PRObject | undefined;
 }
 
 export interface RequestInput {
@@ -44,11 +54,12 @@ const sameJSON = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
 export function validateRequest(input: RequestInput, view: AdmissionView): Violation[] {
   const { spec, oldSpec } = input;
   if (input.operation === "UPDATE" && oldSpec && sameJSON(spec, oldSpec)) return [];
+  const named = input.operation === "CREATE" ? provisioningRequestNameViolations(input.name) : [];
   const checked = checkProvisioningRequest({ ...input, templates: view.templates() });
-  if (checked.violations.length > 0 || !checked.template || !checked.params) return checked.violations;
+  if (checked.violations.length > 0 || !checked.template || !checked.params) return [...named, ...checked.violations];
   const template = checked.template.spec;
   const params = checked.params;
-  const violations: Violation[] = [];
+  const violations: Violation[] = [...named];
 
   const isOther = (r: PRObject) =>
     !(r.metadata.namespace === input.namespace && r.metadata.name === input.name) && !r.metadata.deletionTimestamp;
@@ -65,16 +76,21 @@ export function validateRequest(input: RequestInput, view: AdmissionView): Viola
   const previousHostNames = oldSpec
     ? new Set(hostsOf(applyDefaults(oldSpec.templateParameters ?? {}, template)).map(h => h.host.hostName))
     : undefined;
+  const pinningLabel = hostPinningLabel(template);
   violations.push(
     ...checkHosts(params, {
       namespace: input.namespace,
-      pinningLabel: hostPinningLabel(template),
+      pinningLabel,
       byoHostsNamed: name => view.byoHostsNamed(name),
       pinnedBy: (hostName, hostId) =>
         view
           .requestsPinning(hostName, hostId)
           .filter(isOther)
           .map(r => ({ namespace: r.metadata.namespace!, name: r.metadata.name })),
+      claimedBy: hostId => {
+        const holder = view.claimHolder?.(pinningLabel, hostId);
+        return holder && isOther(holder) ? { namespace: holder.metadata.namespace!, name: holder.metadata.name } : undefined;
+      },
       previousHostNames,
     }),
   );

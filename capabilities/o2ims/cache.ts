@@ -1,5 +1,5 @@
 /** The O2IMS capability's view of the cluster: informers over the kinds it reads, started once per process. */
-import { O2IMS_REQUEST_ANNOTATION, O2IMS_REQUEST_NAME_LABEL } from "../../api/vocabulary";
+import { HOST_CLAIM_LABEL, O2IMS_REQUEST_ANNOTATION, O2IMS_REQUEST_NAME_LABEL } from "../../api/vocabulary";
 import { Informer, keyOf } from "../../kube/informer";
 import { KubeClient, KubeObject } from "../../kube/client";
 import { R } from "../../kube/resources";
@@ -11,6 +11,7 @@ import type {
 } from "../../api/generated/types";
 import { hostsOf } from "./hosts";
 import { CLUSTER_TEMPLATES, resolveTemplate } from "../../generators/templates";
+import { indexClaims, LEASE } from "./claims";
 
 export interface PRObject extends KubeObject {
   spec: ProvisioningRequestSpec;
@@ -27,10 +28,12 @@ export class O2imsCache {
   readonly clusters: Informer;
   readonly controlPlanes: Informer;
   readonly machineDeployments: Informer;
+  /** The host claims (Leases) in the claims namespace, indexed by host and by holder (capabilities/o2ims/claims). */
+  readonly claims: Informer;
 
   constructor(
     readonly client: KubeClient,
-    private readonly opts: { capi: boolean },
+    private readonly opts: { capi: boolean; claimsNamespace: string },
   ) {
     this.requests = new Informer<PRObject>(client, R.ProvisioningRequest);
     this.templates = new Informer<TemplateObject>(client, R.ClusterTemplate);
@@ -52,10 +55,12 @@ export class O2imsCache {
     this.clusters = new Informer(client, R.Cluster, owned);
     this.controlPlanes = new Informer(client, R.KubeadmControlPlane, owned);
     this.machineDeployments = new Informer(client, R.MachineDeployment, owned);
+    this.claims = new Informer(client, LEASE, { namespace: opts.claimsNamespace, labelSelector: HOST_CLAIM_LABEL });
+    indexClaims(this.claims);
   }
 
   async start(): Promise<void> {
-    const base = [this.requests, this.templates, this.byoHosts];
+    const base = [this.requests, this.templates, this.byoHosts, this.claims];
     const capi = this.opts.capi ? [this.clusters, this.controlPlanes, this.machineDeployments] : [];
     await Promise.all([...base, ...capi].map(i => i.start()));
   }

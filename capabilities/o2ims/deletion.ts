@@ -1,7 +1,8 @@
 /**
  * Deletion of a ProvisioningRequest: delete only the Cluster and let Cluster API tear it down in order (deleting the
  * templates alongside stalls CAPI, byoh-capi-notes §4.5), then remove what CAPI leaves behind, then release the
- * finalizer. ByoHosts are never touched: the BYOH agent releases them and keeps their pinning labels.
+ * finalizer. ByoHosts are never touched: the BYOH agent releases them and keeps their pinning labels. The request's
+ * host claims are released last, once nothing of its cluster is left to hold the hosts.
  */
 import { O2IMS_REQUEST_UID_LABEL, PR_REASONS, PRReason } from "../../api/vocabulary";
 import { GENERATED_KINDS } from "../../generators/byoh-cluster";
@@ -19,7 +20,13 @@ const STALL_SECONDS = Number(process.env.OCP_DELETION_STALL_SECONDS ?? 600);
 /** Writes a status update through the request's status writer (kube/status-writer). */
 type WriteStatus = (update: StatusUpdate<PRStatus>) => Promise<unknown>;
 
-export async function deleteRequest(client: KubeClient, _cache: O2imsCache, pr: PRObject, writeStatus: WriteStatus) {
+export async function deleteRequest(
+  client: KubeClient,
+  _cache: O2imsCache,
+  pr: PRObject,
+  writeStatus: WriteStatus,
+  releaseClaims: () => Promise<unknown>,
+) {
   const ns = pr.metadata.namespace!;
   const uid = pr.metadata.uid!;
   const clusterName = (pr.spec.templateParameters as Partial<ByohTemplateParameters> | undefined)?.clusterName;
@@ -62,6 +69,9 @@ export async function deleteRequest(client: KubeClient, _cache: O2imsCache, pr: 
     return { requeueAfterMs: 1_000 };
   }
 
+  // Claims have no owner reference (they live in another namespace): released here, before the finalizer, so a
+  // request that is gone holds nothing (the periodic collection catches a crash between the two).
+  await releaseClaims();
   await releaseFinalizer(client, R.ProvisioningRequest, pr);
   return {};
 }

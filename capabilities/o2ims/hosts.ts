@@ -16,6 +16,8 @@ export interface HostContext {
   byoHostsNamed(name: string): KubeObject[];
   /** Other live requests (not this one, not being deleted) that pin a host of that name or hostId. */
   pinnedBy(hostName: string, hostId: string): { namespace: string; name: string }[];
+  /** Another live request holding the host's claim (capabilities/o2ims/claims.ts), if any. */
+  claimedBy?(hostId: string): { namespace: string; name: string } | undefined;
   /** Host names this request already had before the update (they may be attached to its own cluster). */
   previousHostNames?: Set<string>;
 }
@@ -72,6 +74,15 @@ export function checkHosts(params: ByohTemplateParameters, ctx: HostContext, pre
         field: `${field}.hostName`,
         rule: "host-free",
         message: `ByoHost ${host.hostName} is already attached to a machine${attachedTo ? ` of cluster ${attachedTo}` : ""}`,
+      });
+      continue;
+    }
+    const claimant = ctx.claimedBy?.(String(host.hostId));
+    if (claimant) {
+      violations.push({
+        field: `${field}.hostId`,
+        rule: "host-claimed",
+        message: `host ${host.hostName} (hostId ${host.hostId}) is claimed by ProvisioningRequest ${claimant.namespace}/${claimant.name}`,
       });
       continue;
     }

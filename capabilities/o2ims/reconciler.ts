@@ -5,17 +5,23 @@
  * reported in status (capabilities/o2ims/errors.ts says how) and thrown, so the work queue retries it with backoff.
  */
 import { O2IMS_REQUEST_UID_LABEL, PR_CONDITION_TYPES, PR_REASONS } from "../../api/vocabulary";
-import { hostPinningLabel } from "../../generators/names";
+import { hostPinningLabel, isAttachedTo } from "../../generators/names";
 import { applyDefaults, formatViolations, validateParameters } from "../../generators/parameters";
 import { generateCluster, GENERATED_KINDS } from "../../generators/byoh-cluster";
 import { KubeClient, KubeObject } from "../../kube/client";
 import { R, resourceFor } from "../../kube/resources";
 import { StatusPolicy, StatusUpdate, StatusWriter } from "../../kube/status-writer";
+import { claimsNamespace, isIgnoredNamespace, testFaultExitAfterClaim } from "../environment";
 import { HOST_LABELS, O2imsCache, PRObject } from "./cache";
+import { claimedHostOf, Holder, HostClaims } from "./claims";
 import { classifyWriteFailure, writing } from "./errors";
 import {
+  claimLostAt,
+  claimLostStatus,
+  claimWaitingStatus,
   clusterStatus,
   computeStatus,
+  hostsClaimedCondition,
   invalidStatus,
   lastApplySucceeded,
   PinnedHost,
@@ -44,12 +50,14 @@ export class RequestReconciler {
   /** Requests whose next reconcile must re-apply every object (periodic resync heals drift). */
   private readonly forceApply = new Set<string>();
   private readonly status: StatusWriter<PRStatus>;
+  readonly claims: HostClaims;
 
   constructor(
     private readonly client: KubeClient,
     private readonly cache: O2imsCache,
   ) {
     this.status = new StatusWriter(client, PR_STATUS_POLICY);
+    this.claims = new HostClaims(client, cache.claims, claimsNamespace());
   }
 
   resync(key: string): void {
@@ -58,11 +66,15 @@ export class RequestReconciler {
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const [namespace, name] = key.split("/");
+    // Admission never sees these namespaces (capabilities/runtime.ts): what it did not check is not acted on.
+    if (isIgnoredNamespace(namespace)) return {};
     // A fresh read: the informer may lag behind our own last status write.
     const pr = await this.client.find<PRObject>(R.ProvisioningRequest, name, namespace);
     if (!pr) return {};
     const writeStatus = (update: StatusUpdate<PRStatus>) => this.status.write(pr, update);
-    if (pr.metadata.deletionTimestamp) return deleteRequest(this.client, this.cache, pr, writeStatus);
+    if (pr.metadata.deletionTimestamp) {
+      return deleteRequest(this.client, this.cache, pr, writeStatus, () => this.claims.releaseAll(pr.metadata.uid!));
+    }
     const now = () => new Date().toISOString();
 
     const template = this.cache.findTemplate(pr.spec.templateName, pr.spec.templateVersion);
@@ -77,6 +89,27 @@ export class RequestReconciler {
       await writeStatus(invalidStatus(PR_REASONS.InvalidParameters, formatViolations(violations), pr.status, now()));
       return {};
     }
+
+    const pinningLabel = hostPinningLabel(template.spec);
+    const hosts: PinnedHost[] = [
+      ...(params.hosts.masters ?? []).map(h => ({ hostId: String(h.hostId), hostName: h.hostName, role: "master" as const })),
+      ...(params.hosts.workers ?? []).map(h => ({ hostId: String(h.hostId), hostName: h.hostName, role: "worker" as const })),
+    ];
+
+    // Claim every host before anything is generated: a request that lost a claim creates nothing, and is not claimed
+    // again for this generation (deleting the winner must not hand the host to a loser; a spec change starts over).
+    if (claimLostAt(pr.status, pr.metadata.generation)) return {};
+    const holder: Holder = { namespace, name, uid: pr.metadata.uid! };
+    const claimed = await this.claims.claim(holder, pinningLabel, hosts);
+    if (claimed.kind === "lost") {
+      await writeStatus(claimLostStatus(claimed.host, claimed.winner, pr.status, now()));
+      return {};
+    }
+    if (claimed.kind === "waiting") {
+      await writeStatus(claimWaitingStatus(claimed.host, claimed.holder, pr.status, now()));
+      return { requeueAfterMs: 10_000 }; // the holder's deletion releases the claim; no event of ours reports it
+    }
+    if (claimed.taken.length > 0) testFaultExitAfterClaim();
 
     const desired = generateCluster({ name, namespace, uid: pr.metadata.uid, params, template: template.spec });
     const ownerRef = {
@@ -106,17 +139,13 @@ export class RequestReconciler {
         if (resync) await this.pruneAll(pr, desired);
         else await this.pruneWorkers(pr, desired);
         apply = "applied";
+        await this.releaseUnpinned(holder, params.clusterName, pinningLabel, hosts);
       } catch (e) {
         failure = e;
         apply = classifyWriteFailure(e);
       }
     }
 
-    const pinningLabel = hostPinningLabel(template.spec);
-    const hosts: PinnedHost[] = [
-      ...(params.hosts.masters ?? []).map(h => ({ hostId: String(h.hostId), hostName: h.hostName, role: "master" as const })),
-      ...(params.hosts.workers ?? []).map(h => ({ hostId: String(h.hostId), hostName: h.hostName, role: "worker" as const })),
-    ];
     const hostIds = new Set(hosts.map(h => h.hostId));
     const computed = computeStatus({
       namespace,
@@ -136,7 +165,9 @@ export class RequestReconciler {
       previousStage: pr.status?.stage,
       now: new Date(),
     });
-    await writeStatus(clusterStatus(computed, pr.status, now(), apply));
+    const update = clusterStatus(computed, pr.status, now(), apply);
+    update.conditions.push(hostsClaimedCondition(hosts.length));
+    await writeStatus(update);
     if (failure !== undefined) throw failure; // the work queue retries with backoff, permanent or not
     return { requeueAfterMs: computed.timeoutInMs !== undefined ? computed.timeoutInMs + 100 : undefined };
   }
@@ -154,6 +185,23 @@ export class RequestReconciler {
       );
       const rejected = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
       if (rejected) throw rejected.reason;
+    }
+  }
+
+  /**
+   * Releases the claims of hosts the spec no longer pins (scale-in), once the host is not attached to this request's
+   * cluster any more (BYOH releases it after CAPI removed the worker; its ByoHost change re-queues this request
+   * through the claims index).
+   */
+  private async releaseUnpinned(holder: Holder, clusterName: string, pinningLabel: string, hosts: PinnedHost[]) {
+    const wanted = new Set(hosts.map(h => `${pinningLabel}=${h.hostId}`));
+    for (const claim of this.claims.heldBy(holder.uid)) {
+      const host = claimedHostOf(claim);
+      if (!host || wanted.has(host)) continue;
+      const stillOurs = this.cache.byoHosts
+        .byIndex(HOST_LABELS, host)
+        .some(b => isAttachedTo(b.metadata.labels, holder.namespace, clusterName));
+      if (!stillOurs) await this.claims.deleteClaim(claim.metadata.name, claim.metadata.uid!);
     }
   }
 

@@ -295,6 +295,63 @@ export function invalidStatus(
   };
 }
 
+/** The holder of a host's claim, as status names it. */
+export interface ClaimHolderRef {
+  namespace: string;
+  name: string;
+}
+
+/**
+ * Another live request won a host's claim: failed for this generation, with nothing created; the request is not
+ * claimed again until its spec changes (so deleting the winner never hands the host to a request that lost it).
+ */
+export function claimLostStatus(
+  host: { hostName: string; hostId: string },
+  winner: ClaimHolderRef,
+  previous: PRStatus | undefined,
+  now: string,
+): StatusUpdate<PRStatus> {
+  const message =
+    `host ${host.hostName} (hostId ${host.hostId}) is claimed by ProvisioningRequest ${winner.namespace}/${winner.name}; ` +
+    "nothing was created for this request (change its hosts to try again)";
+  return {
+    fields: { provisioningStatus: provisioningStatus(previous, "failed", message, now), ...kept(previous) },
+    conditions: [
+      condition("HostsClaimed", "False", PR_REASONS.HostClaimLost, message),
+      condition("Ready", "False", PR_REASONS.HostClaimLost, message),
+      NOT_DELETING,
+    ],
+  };
+}
+
+/** A request being deleted still holds a host's claim: pending until it releases it (its Cluster is gone). */
+export function claimWaitingStatus(
+  host: { hostName: string; hostId: string },
+  holder: ClaimHolderRef,
+  previous: PRStatus | undefined,
+  now: string,
+): StatusUpdate<PRStatus> {
+  const message = `waiting for host ${host.hostName} (hostId ${host.hostId}): ProvisioningRequest ${holder.namespace}/${holder.name}, being deleted, still holds it`;
+  return {
+    fields: { provisioningStatus: provisioningStatus(previous, "pending", message, now), ...kept(previous) },
+    conditions: [
+      condition("HostsClaimed", "False", PR_REASONS.WaitingForHostRelease, message),
+      condition("Ready", "False", PR_REASONS.WaitingForHostRelease, message),
+      NOT_DELETING,
+    ],
+  };
+}
+
+/** Every pinned host is claimed by this request. */
+export const hostsClaimedCondition = (count: number): ConditionInput =>
+  condition("HostsClaimed", "True", PR_REASONS.HostsClaimed, `this request holds the claim of each of its ${count} hosts`);
+
+/** Whether this generation already lost a host's claim (it is not claimed again until the spec changes). */
+export function claimLostAt(status: PRStatus | undefined, generation: number | undefined): boolean {
+  const c = findCondition(status?.conditions as Condition[] | undefined, "HostsClaimed");
+  return c?.status === "False" && c.reason === PR_REASONS.HostClaimLost && status?.observedGeneration === generation;
+}
+
 /** A step of the deletion. */
 export function deletingStatus(
   reason: PRReason,
@@ -374,8 +431,11 @@ export function statusEvents(previous: PRStatus | undefined, next: PRStatus): Ev
       ? now
       : undefined;
   const stateChanged = state !== undefined && state !== previous?.provisioningStatus?.provisioningState;
+  const ready = findCondition(next.conditions as Condition[] | undefined, "Ready");
   if (stateChanged && !(state === "failed" && applyFailure?.message === message)) {
-    out.push({ type: state === "failed" ? "Warning" : "Normal", reason: STATE_REASONS[state], message });
+    // A lost claim says so in its reason (kubectl describe shows Warning HostClaimLost naming the host and winner).
+    const reason = state === "failed" && ready?.reason === PR_REASONS.HostClaimLost ? ready.reason : STATE_REASONS[state];
+    out.push({ type: state === "failed" ? "Warning" : "Normal", reason, message });
   }
   if (applyFailure) out.push({ type: "Warning", reason: applyFailure.reason, message: applyFailure.message });
   return out;
