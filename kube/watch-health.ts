@@ -58,10 +58,21 @@ export function setWatchLogger(l: WatchLogger): void {
 
 const trackers = new Set<WatchTracker>();
 
+/**
+ * A failure this soon after a recovery continues the same outage (an API server that is shutting down or still
+ * starting answers a list, then drops the watch): the state says disconnected again, but neither that failure nor
+ * the recovery that follows is logged again.
+ */
+export const FLAP_MS = 5000;
+
 /** One watch's connection state; the watch loop reports every list success and every failure to it. */
 export class WatchTracker {
   private state: WatchState;
   private everConnected = false;
+  /** When the last outage ended, and whether the current one continues it (see FLAP_MS). */
+  private recoveredAt?: number;
+  private outageStart?: Date;
+  private continued = false;
 
   constructor(
     watch: string,
@@ -90,13 +101,20 @@ export class WatchTracker {
   connected(): boolean {
     const { connected, since, attempts } = this.state;
     const recovered = this.everConnected && !connected;
-    if (recovered) {
+    if (recovered && this.continued) {
+      // The end of a flap right after a recovery that was logged already.
+    } else if (recovered) {
       const seconds = ((this.now() - since.getTime()) / 1000).toFixed(1);
       this.log.info(`watch of ${this.state.watch} restored after ${seconds}s (${attempts} failed attempts); relisted`);
     } else if (!connected && attempts > 0) {
       this.log.info(`watch of ${this.state.watch} started after ${attempts} failed attempts`);
     }
     if (!connected) this.state = { watch: this.state.watch, connected: true, since: new Date(this.now()), attempts: 0 };
+    if (recovered) {
+      this.recoveredAt = this.now();
+      this.outageStart = since;
+    }
+    this.continued = false;
     this.everConnected = true;
     return recovered;
   }
@@ -104,6 +122,18 @@ export class WatchTracker {
   /** The watch failed; returns how long to wait before the next attempt. Logs only the first failure of an outage. */
   failed(error: unknown): number {
     const message = error instanceof Error ? error.message : String(error);
+    const flap = this.state.connected && this.recoveredAt !== undefined && this.now() - this.recoveredAt < FLAP_MS;
+    if (flap) {
+      this.continued = true;
+      this.state = {
+        ...this.state,
+        connected: false,
+        since: this.outageStart ?? this.state.since,
+        attempts: 1,
+        lastError: message,
+      };
+      return backoffDelay(1, this.opts, this.opts.random);
+    }
     if (this.state.connected || this.state.attempts === 0) {
       const what = this.everConnected ? "lost" : "cannot start";
       this.log.warn(

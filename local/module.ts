@@ -99,6 +99,8 @@ export interface ModuleProcess {
   stop(opts?: { hard?: boolean; keepWebhooks?: boolean }): Promise<void>;
   /** Starts the process again on the same port (after stop with keepWebhooks). */
   restart(): Promise<void>;
+  /** Pid of the module's process (the bundle under its watchdog), undefined when it is not running. */
+  pid(): number | undefined;
 }
 
 /**
@@ -210,6 +212,16 @@ export async function startModule(opts: {
     async restart() {
       await register();
       await launch();
+    },
+    pid() {
+      if (!child?.pid || child.exitCode !== null) return undefined;
+      try {
+        // The watchdog's only child is the bundle (Linux: /proc/<pid>/task/<pid>/children).
+        const children = fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(/\s+/);
+        return Number(children[0]) || undefined;
+      } catch {
+        return undefined;
+      }
     },
   };
 }

@@ -11,7 +11,7 @@ import { R } from "../../kube/resources";
 import { errorMessage, localClient, Log, once } from "../runtime";
 import { FocomCache, OCloudObject } from "./cache";
 import { DEFAULT_UNREACHABLE_RELEASE_SECONDS } from "./deletion";
-import { connectionKeyOf, OCloudConnections } from "./oclouds";
+import { connectionKeyOf, OCloudConnections, secretKeyOf, SecretWatches } from "./oclouds";
 import { FocomReconciler, References } from "./reconciler";
 import { requestOf } from "./remote";
 
@@ -66,12 +66,28 @@ export const focomController = once(async (): Promise<FocomController> => {
   });
 
   cache.requests.onChange((phase, fpr) => phase !== "DELETED" && requeue(keyOf(fpr)));
+  // A Secret an OCloud names, missing or broken included, re-queues the requests on that OCloud within a second of
+  // being created or fixed (connect() reads it afresh and rebuilds the client when its resourceVersion changed).
+  const ocloudOf = (fpr: KubeObject & { spec?: { oCloudId?: string } }) =>
+    fpr.spec?.oCloudId ? cache.oclouds.get(fpr.spec.oCloudId, fpr.metadata.namespace) : undefined;
+  const secretWatches = new SecretWatches(
+    (namespace, name, changed) => local.watch(R.Secret, () => changed(), { namespace, fieldSelector: `metadata.name=${name}` }),
+    secretKey =>
+      requeueWhere(fpr => {
+        const ocloud = ocloudOf(fpr);
+        return !!ocloud && secretKeyOf(ocloud) === secretKey;
+      }),
+  );
+  const syncSecretWatches = () => secretWatches.sync(cache.oclouds.list().flatMap(ocloud => secretKeyOf(ocloud) ?? []));
+
   cache.oclouds.onChange((phase, ocloud) => {
     if (phase !== "ADDED") connections.forget(ocloud.metadata.namespace!, ocloud.metadata.name);
     requeueWhere(fpr => fpr.metadata.namespace === ocloud.metadata.namespace && fpr.spec?.oCloudId === ocloud.metadata.name);
+    syncSecretWatches();
   });
   cache.templateInfos.onChange((_, ti) => requeueWhere(fpr => fpr.metadata.namespace === ti.metadata.namespace));
   await cache.start();
+  syncSecretWatches();
 
   startResync(
     queue,

@@ -163,3 +163,54 @@ export class OCloudConnections {
     );
   }
 }
+
+/** "<namespace>/<name>" of the Secret an OCloud names (its own namespace when secretRef names none). */
+export const secretKeyOf = (ocloud: OCloudObject): string | undefined => {
+  const ref = ocloud.spec?.secretRef;
+  return ref ? `${ref.namespace || ocloud.metadata.namespace}/${ref.name}` : undefined;
+};
+
+/**
+ * One watch per Secret that some OCloud names, whether or not it exists or holds a usable kubeconfig. A connection
+ * watches its Secret only once it is built from it, so without these a Secret created or fixed after a request
+ * failed on it was noticed only when the request's retry back-off expired (up to a minute). Each watch is
+ * namespace-scoped and selects the one Secret by name, the least a per-namespace Role (resourceNames) can grant:
+ * nothing cluster-wide, and no other Secret of the namespace.
+ */
+export class SecretWatches {
+  private readonly watches = new Map<string, () => void>();
+
+  constructor(
+    /** Starts a watch of one Secret; returns its stop function. */
+    private readonly watch: (namespace: string, name: string, onChange: () => void) => () => void,
+    /** The Secret "<namespace>/<name>" was created, changed or deleted. */
+    private readonly onChange: (secretKey: string) => void,
+  ) {}
+
+  /** Watches exactly these Secrets ("<namespace>/<name>"): starts the new ones, stops those no OCloud names now. */
+  sync(keys: Iterable<string>): void {
+    const wanted = new Set(keys);
+    for (const [key, stop] of this.watches) {
+      if (wanted.has(key)) continue;
+      stop();
+      this.watches.delete(key);
+    }
+    for (const key of wanted) {
+      if (this.watches.has(key)) continue;
+      const [namespace, name] = key.split("/");
+      this.watches.set(
+        key,
+        this.watch(namespace, name, () => this.onChange(key)),
+      );
+    }
+  }
+
+  get watched(): string[] {
+    return [...this.watches.keys()].sort();
+  }
+
+  stop(): void {
+    for (const stop of this.watches.values()) stop();
+    this.watches.clear();
+  }
+}

@@ -63,6 +63,7 @@ describe("WatchTracker", () => {
     });
     // Connected again: a later list is no recovery, and the back-off starts over.
     expect(t.connected()).toBe(false);
+    h.advance(10_000);
     expect(t.failed(new Error("again"))).toBe(250);
     expect(h.lines).toHaveLength(3);
     t.remove();
@@ -103,6 +104,29 @@ describe("WatchTracker", () => {
       "watch of c cannot start: refused; retrying every 5s at most until it is back",
       "watch of c started after 2 failed attempts",
     ]);
+    t.remove();
+  });
+});
+
+describe("WatchTracker flapping", () => {
+  it("treats a failure right after a recovery as the same outage: no second lost or restored line", () => {
+    const h = harness();
+    const t = new WatchTracker("d", { log: h.log, now: h.now });
+    t.connected();
+    h.advance(1000);
+    t.failed(new Error("refused"));
+    h.advance(20_000);
+    expect(t.connected()).toBe(true);
+    h.advance(1000); // the API server answered a list, then dropped the watch
+    t.failed(new Error("reset"));
+    expect(t.snapshot).toMatchObject({ connected: false, lastError: "reset" });
+    expect(t.snapshot.since.getTime()).toBe(h.now() - 21_000); // since the outage began
+    h.advance(2000);
+    t.connected();
+    expect(h.lines.map(l => l.level)).toEqual(["warn", "info"]);
+    h.advance(60_000); // a failure long after the recovery is a new outage
+    t.failed(new Error("refused"));
+    expect(h.lines.map(l => l.level)).toEqual(["warn", "info", "warn"]);
     t.remove();
   });
 });
