@@ -96,10 +96,6 @@ export function requestLabels(request: RequestRef): Record<string, string> {
   };
 }
 
-/** Label selector for every object generated for a request (by name and namespace, so it survives a re-create). */
-export const requestLabelSelector = (request: RequestRef) =>
-  `${O2IMS_REQUEST_NAME_LABEL}=${sanitizeLabelValue(request.name)},${O2IMS_REQUEST_NAMESPACE_LABEL}=${request.namespace}`;
-
 export const requestAnnotation = (request: RequestRef) => `${request.namespace}/${request.name}`;
 
 // ---- length limits ----------------------------------------------------------------------------------------

@@ -52,20 +52,3 @@ const withGeneration = (c: ConditionInput, generation: number | undefined): Cond
   c.observedGeneration !== undefined || generation === undefined ? c : { ...c, observedGeneration: generation };
 
 export const findCondition = (conditions: Condition[] | undefined, type: string) => conditions?.find(c => c.type === type);
-
-/** True when two condition lists say the same thing (ignoring transition times and list order). */
-export function sameConditions(a: Condition[] | undefined, b: Condition[] | undefined): boolean {
-  const strip = (l: Condition[] | undefined) =>
-    JSON.stringify(
-      [...(l ?? [])]
-        .sort((x, y) => (x.type < y.type ? -1 : x.type > y.type ? 1 : 0))
-        .map(({ type, status, reason, message, observedGeneration }) => ({
-          type,
-          status,
-          reason,
-          message,
-          observedGeneration,
-        })),
-    );
-  return strip(a) === strip(b);
-}

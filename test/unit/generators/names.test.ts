@@ -1,4 +1,4 @@
-import { O2IMS_REQUEST_NAMESPACE_LABEL, O2IMS_REQUEST_NAME_LABEL, O2IMS_REQUEST_UID_LABEL } from "../../../api/vocabulary";
+import { O2IMS_REQUEST_NAMESPACE_LABEL, O2IMS_REQUEST_UID_LABEL } from "../../../api/vocabulary";
 import { isDns1123Label, isLabelValue } from "../../../generators/formats";
 import {
   byoClusterName,
@@ -11,7 +11,6 @@ import {
   maxClusterNameLength,
   remoteRequestName,
   requestLabels,
-  requestLabelSelector,
   sanitizeLabelValue,
   workerBootstrapTemplateName,
   workerMachineDeploymentName,
@@ -71,9 +70,6 @@ describe("request labels", () => {
     expect(labels[O2IMS_REQUEST_NAMESPACE_LABEL]).toBe("o2ims");
     expect(labels[O2IMS_REQUEST_UID_LABEL]).toBe("0b6f3d5e-1c1a-4e0e-9a43-1d2a4c7f9e21");
     for (const v of Object.values(labels)) expect(isLabelValue(v)).toBe(true);
-    expect(requestLabelSelector({ name: longName, namespace: "o2ims" })).toBe(
-      `${O2IMS_REQUEST_NAME_LABEL}=${labels[O2IMS_REQUEST_NAME_LABEL]},${O2IMS_REQUEST_NAMESPACE_LABEL}=o2ims`,
-    );
     expect(requestLabels({ name: "pr", namespace: "ns" })).not.toHaveProperty(O2IMS_REQUEST_UID_LABEL);
   });
 });
