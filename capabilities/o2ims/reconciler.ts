@@ -119,8 +119,11 @@ export class RequestReconciler {
       uid: pr.metadata.uid!,
       blockOwnerDeletion: false,
     };
-    // The request owns only what Cluster API does not clean up: the Cluster (whose deletion CAPI orders) and
-    // the installer templates; owning every object would bypass CAPI's teardown order.
+    // Owner references are the backstop for a request removed without its finalizer: the garbage collector then
+    // deletes what it owns. It owns the Cluster, so Cluster API still tears the cluster down in its own order (the
+    // Cluster's deletion reaches the KubeadmControlPlane, MachineDeployments and ByoCluster), and the installer
+    // templates, which nothing in Cluster API removes. The bootstrap and machine templates stay unowned: deleted
+    // alongside the Cluster they stall CAPI's teardown (byoh-capi-notes §4.5); deletion.ts removes them afterwards.
     for (const obj of desired) {
       if (obj.kind === "Cluster" || obj.kind === "K8sInstallerConfigTemplate") obj.metadata.ownerReferences = [ownerRef];
     }
