@@ -8,8 +8,14 @@
 # version and copies the module's `replace` lines: a dependency's replaces are ignored by Go, so without them the
 # build would resolve other versions than the ones the release was built and tested with.
 #
-# Usage: scripts/build-capi.sh [capi|byoh|all]     (default all)
-# Prints `capi=<dir>` and/or `byoh=<dir>` (the directories holding the binaries) as its last lines.
+# Usage: scripts/build-capi.sh [capi|byoh|plane|all]     (default all)
+# Prints `capi=<dir>`, `byoh=<dir>`, `plane=<dir>` (the directories holding the binaries) as its last lines.
+#
+# `plane`: the Cluster API managers refuse a management cluster whose version they cannot parse ("unsupported
+# management cluster server version: v0.0.0-master+$Format:%H$"), which is what a kube-apiserver built from the Go
+# module reports without the version stamp `make` adds through -ldflags -X. This relinks the cached control-plane
+# build with the stamp (the packages come from the Go build cache: a link, not a rebuild) into a directory that
+# OCP_BIN_DIR can point at (etcd and kube-controller-manager are linked from the control-plane cache).
 # Exit status 0 only when every requested module built; a failed module keeps its log in the build directory.
 set -euo pipefail
 
@@ -88,6 +94,30 @@ fi
 if [ "$WHAT" = all ] || [ "$WHAT" = byoh ]; then
   if r=$(build_set byoh github.com/vmware-tanzu/cluster-api-provider-bringyourownhost "$BYOH_VERSION" "$CACHE_ROOT/byoh/$BYOH_VERSION" \
     github.com/vmware-tanzu/cluster-api-provider-bringyourownhost=byoh-manager); then results+=("$r"); else status=1; fi
+fi
+if [ "$WHAT" = all ] || [ "$WHAT" = plane ]; then
+  K8S_VERSION="${OCP_K8S_VERSION:-v1.36.3}"
+  plane_out="$CACHE_ROOT/capi-plane/$K8S_VERSION"
+  if [ ! -x "$plane_out/kube-apiserver" ]; then
+    cp_dir=$(bash "$(dirname "$0")/build-control-plane.sh" | tail -1)
+    src="$CACHE_ROOT/build/$K8S_VERSION"
+    mkdir -p "$plane_out"
+    minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
+    stamp=""
+    for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+      stamp+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+    done
+    log "plane: linking kube-apiserver $K8S_VERSION with its version stamp"
+    start=$(date +%s)
+    if (cd "$src" && GOFLAGS="-mod=mod -trimpath" go build -ldflags="-s -w$stamp" -o "$plane_out/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver) >"$src/stamped.log" 2>&1; then
+      mv "$plane_out/kube-apiserver.tmp" "$plane_out/kube-apiserver"
+      ln -sf "$cp_dir/etcd" "$plane_out/etcd"; ln -sf "$cp_dir/kube-controller-manager" "$plane_out/kube-controller-manager"
+      log "plane: done in $(($(date +%s) - start))s: $plane_out"
+    else
+      tail -30 "$src/stamped.log" >&2; status=1
+    fi
+  fi
+  [ -x "$plane_out/kube-apiserver" ] && results+=("plane=$plane_out")
 fi
 for r in "${results[@]}"; do echo "$r"; done
 exit $status
