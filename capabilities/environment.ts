@@ -7,6 +7,53 @@ import fs from "node:fs";
 import cfg from "../package.json";
 import { DEFAULT_CLAIMS_NAMESPACE } from "../api/vocabulary";
 
+// ---- tunables read from the environment ---------------------------------------------------------------------
+
+/** Every OCP_* tunable of the module, read once: one place lists them, their defaults and their units. */
+export interface ModuleSettings {
+  /** Period of the full re-apply of every request (OCP_RESYNC_SECONDS). */
+  resyncSeconds: number;
+  /** Requests reconciled at once per controller (OCP_RECONCILE_CONCURRENCY): they wait on API round trips, not CPU. */
+  reconcileConcurrency: number;
+  /** After this long a Cluster still being deleted is reported as stalled (OCP_DELETION_STALL_SECONDS). */
+  deletionStallSeconds: number;
+  /** How long an O-Cloud may stay unreachable before FOCOM releases a deleted request (OCP_FOCOM_UNREACHABLE_RELEASE_SECONDS). */
+  focomUnreachableReleaseSeconds: number;
+  /** Time FOCOM admission gives the O-Cloud's dry run before it admits without it (OCP_FOCOM_ADMISSION_BUDGET_MS). */
+  focomAdmissionBudgetMs: number;
+}
+
+const DEFAULT_SETTINGS: ModuleSettings = {
+  resyncSeconds: 300,
+  reconcileConcurrency: 32,
+  deletionStallSeconds: 600,
+  focomUnreachableReleaseSeconds: 600,
+  focomAdmissionBudgetMs: 2000,
+};
+
+const ENV_NAMES: Record<keyof ModuleSettings, string> = {
+  resyncSeconds: "OCP_RESYNC_SECONDS",
+  reconcileConcurrency: "OCP_RECONCILE_CONCURRENCY",
+  deletionStallSeconds: "OCP_DELETION_STALL_SECONDS",
+  focomUnreachableReleaseSeconds: "OCP_FOCOM_UNREACHABLE_RELEASE_SECONDS",
+  focomAdmissionBudgetMs: "OCP_FOCOM_ADMISSION_BUDGET_MS",
+};
+
+/** The settings an environment gives; a value that is not a positive number fails naming its variable. */
+export function readSettings(env: Record<string, string | undefined>): ModuleSettings {
+  const out = { ...DEFAULT_SETTINGS };
+  for (const key of Object.keys(ENV_NAMES) as (keyof ModuleSettings)[]) {
+    const text = env[ENV_NAMES[key]];
+    if (text === undefined || text === "") continue;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`${ENV_NAMES[key]}="${text}" must be a positive number`);
+    out[key] = value;
+  }
+  return out;
+}
+
+export const settings: ModuleSettings = readSettings(process.env);
+
 // ---- namespaces the module leaves alone ---------------------------------------------------------------------
 
 /** What Pepr 1.1.4 always puts in its webhooks' namespaceSelector (pepr/src/lib/assets/webhooks.ts peprIgnoreNamespaces). */

@@ -7,7 +7,7 @@
 import type { FocomProvisioningRequestSpec } from "../../api/generated/types";
 import type { TemplateInfoObject } from "../../generators/templates";
 import { R } from "../../kube/resources";
-import { errorMessage, isIgnoredNamespace, isWatcher, localClient, once } from "../runtime";
+import { errorMessage, isIgnoredNamespace, isWatcher, localClient, once, settings } from "../runtime";
 import {
   AdmissionView,
   isRemoteDenial,
@@ -20,9 +20,6 @@ import { FocomCache, FPRObject, OCloudObject } from "./cache";
 import { FIELD_MANAGER, focomController } from "./controller";
 import { OCloudConnections } from "./oclouds";
 import { desiredRemote, remoteRefOf } from "./remote";
-
-/** How long admission waits for the O-Cloud's judgement (the webhook's own timeout is 10 s). */
-const JUDGEMENT_BUDGET_MS = Number(process.env.OCP_FOCOM_ADMISSION_BUDGET_MS ?? 2000);
 
 const sharedCache = once(async (): Promise<FocomCache> => {
   // In dev mode one process serves admission and runs the controller: share its informers.
@@ -96,13 +93,15 @@ export async function judgeOnOCloud(
       () => ({ done: true as const }),
       (e: unknown) => ({ done: true as const, error: e }),
     ),
-    new Promise<{ done: false }>(resolve => (timer = setTimeout(() => resolve({ done: false }), JUDGEMENT_BUDGET_MS))),
+    new Promise<{ done: false }>(
+      resolve => (timer = setTimeout(() => resolve({ done: false }), settings.focomAdmissionBudgetMs)),
+    ),
   ]);
   clearTimeout(timer);
   const name = input.spec.oCloudId!;
   if (!outcome.done) {
     attempt.catch(() => undefined); // answered after the budget: nobody waits for it any more
-    return { warnings: [unjudgedWarning(name, `no answer within ${JUDGEMENT_BUDGET_MS} ms`)] };
+    return { warnings: [unjudgedWarning(name, `no answer within ${settings.focomAdmissionBudgetMs} ms`)] };
   }
   if (!("error" in outcome)) return { warnings: [] };
   if (isRemoteDenial(outcome.error)) return { denial: remoteDenialMessage(name, remoteRefOf(fpr), outcome.error), warnings: [] };

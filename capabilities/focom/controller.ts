@@ -8,17 +8,12 @@ import { keyOf } from "../../kube/informer";
 import { KubeObject } from "../../kube/client";
 import { startResync, WorkQueue } from "../../kube/queue";
 import { R } from "../../kube/resources";
-import { errorMessage, localClient, Log, once } from "../runtime";
+import { errorMessage, localClient, Log, once, settings } from "../runtime";
 import { FocomCache, OCloudObject } from "./cache";
-import { DEFAULT_UNREACHABLE_RELEASE_SECONDS } from "./deletion";
 import { connectionKeyOf, OCloudConnections, secretKeyOf, SecretWatches } from "./oclouds";
 import { FocomReconciler, References } from "./reconciler";
 import { requestOf } from "./remote";
 
-const RESYNC_SECONDS = Number(process.env.OCP_RESYNC_SECONDS ?? 300);
-const UNREACHABLE_RELEASE_SECONDS = Number(
-  process.env.OCP_FOCOM_UNREACHABLE_RELEASE_SECONDS ?? DEFAULT_UNREACHABLE_RELEASE_SECONDS,
-);
 export const FIELD_MANAGER = "o-cloud-provisioner/focom";
 
 export interface FocomController {
@@ -57,10 +52,10 @@ export const focomController = once(async (): Promise<FocomController> => {
       return !!ocloud && connectionKeyOf(ocloud) === key;
     });
   const reconciler = new FocomReconciler(local, referencesOf(cache), connections, {
-    unreachableReleaseSeconds: UNREACHABLE_RELEASE_SECONDS,
+    unreachableReleaseSeconds: settings.focomUnreachableReleaseSeconds,
   });
   const queue = new WorkQueue(key => reconciler.reconcile(key), {
-    concurrency: Number(process.env.OCP_RECONCILE_CONCURRENCY ?? 32), // requests wait on API round trips, not CPU
+    concurrency: settings.reconcileConcurrency,
     onError: (key, e, attempt) =>
       Log.warn({ key, attempt }, `reconcile of FocomProvisioningRequest ${key} failed: ${errorMessage(e)}`),
   });
@@ -93,7 +88,7 @@ export const focomController = once(async (): Promise<FocomController> => {
     queue,
     () => cache.requests.list().map(o => keyOf(o)),
     key => reconciler.resync(key),
-    RESYNC_SECONDS,
+    settings.resyncSeconds,
   );
   return { cache, queue, reconciler, connections, enqueue: obj => requeue(keyOf(obj)) };
 });

@@ -14,7 +14,6 @@ import { isOwnedBy, RemoteRequest, remoteRefOf } from "./remote";
 import { ComputedStatus, Observation, unreachableSince } from "./status";
 import { COMPONENT } from "./status-writer";
 
-export const DEFAULT_UNREACHABLE_RELEASE_SECONDS = 600;
 /** Fallback re-check while the O-Cloud deletes the remote; its DELETED watch event normally comes first. */
 const DELETION_RECHECK_MS = 30_000;
 

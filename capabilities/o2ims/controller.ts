@@ -7,12 +7,11 @@
 import { startResync, WorkQueue } from "../../kube/queue";
 import { keyOf } from "../../kube/informer";
 import { KubeObject } from "../../kube/client";
-import { claimsNamespace, errorMessage, isIgnoredNamespace, localClient, Log, once } from "../runtime";
+import { claimsNamespace, errorMessage, isIgnoredNamespace, localClient, Log, once, settings } from "../runtime";
 import { O2imsCache, PINNED_HOSTS, requestKeyOf } from "./cache";
 import { CLAIMED_HOST, holderOf } from "./claims";
 import { RequestReconciler } from "./reconciler";
 
-const RESYNC_SECONDS = Number(process.env.OCP_RESYNC_SECONDS ?? 300);
 export const FIELD_MANAGER = "o-cloud-provisioner/o2ims";
 
 export interface O2imsController {
@@ -27,7 +26,7 @@ export const o2imsController = once(async (): Promise<O2imsController> => {
   const cache = new O2imsCache(client, { capi: true, claimsNamespace: claimsNamespace() });
   const reconciler = new RequestReconciler(client, cache);
   const queue = new WorkQueue(key => reconciler.reconcile(key), {
-    concurrency: Number(process.env.OCP_RECONCILE_CONCURRENCY ?? 32), // requests wait on API round trips, not CPU
+    concurrency: settings.reconcileConcurrency,
     onError: (key, e, attempt) =>
       Log.warn({ key, attempt }, `reconcile of ProvisioningRequest ${key} failed: ${errorMessage(e)}`),
   });
@@ -60,7 +59,7 @@ export const o2imsController = once(async (): Promise<O2imsController> => {
     queue,
     () => cache.requests.list(o => !isIgnoredNamespace(o.metadata.namespace)).map(o => keyOf(o)),
     key => reconciler.resync(key),
-    RESYNC_SECONDS,
+    settings.resyncSeconds,
   );
   // Claims whose request is gone (deleted while this process was down, or a crash between claim and release): at
   // start and with every resync. A holder the informer knows with the same uid is live without a read.
@@ -70,7 +69,7 @@ export const o2imsController = once(async (): Promise<O2imsController> => {
       .then(released => released.length && Log.info(`released ${released.length} host claim(s) of deleted requests`))
       .catch(e => Log.warn(`collecting host claims failed: ${errorMessage(e)}`));
   void collect();
-  setInterval(() => void collect(), RESYNC_SECONDS * 1000).unref();
+  setInterval(() => void collect(), settings.resyncSeconds * 1000).unref();
   return {
     cache,
     queue,

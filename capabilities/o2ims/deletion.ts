@@ -13,9 +13,9 @@ import { R } from "../../kube/resources";
 import type { StatusUpdate } from "../../kube/status-writer";
 import type { O2imsCache, PRObject } from "./cache";
 import { deletingStatus, PRStatus } from "./status";
+import { settings } from "../environment";
 
 /** After this long a Cluster that is still being deleted is reported as stalled (it keeps being waited for). */
-const STALL_SECONDS = Number(process.env.OCP_DELETION_STALL_SECONDS ?? 600);
 
 /** Writes a status update through the request's status writer (kube/status-writer). */
 type WriteStatus = (update: StatusUpdate<PRStatus>) => Promise<unknown>;
@@ -38,7 +38,7 @@ export async function deleteRequest(
     if (!cluster.metadata.deletionTimestamp) await client.delete(R.Cluster, cluster.metadata.name, ns);
     const since = Date.parse(cluster.metadata.deletionTimestamp ?? new Date().toISOString());
     const elapsed = Math.round((Date.now() - since) / 1000);
-    if (elapsed > STALL_SECONDS) {
+    if (elapsed > settings.deletionStallSeconds) {
       const finalizers = (cluster.metadata.finalizers ?? []).join(", ") || "none";
       await deleting(
         PR_REASONS.DeletionStalled,
