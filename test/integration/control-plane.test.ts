@@ -416,7 +416,7 @@ describe("npm run plane", () => {
     await stopPlane(name);
   });
 
-  it("up prints KUBECONFIG last, status reports the plane, down stops it and removes its directory", async () => {
+  it("up prints KUBECONFIG last, status reports the plane, stop/start one component, down stops it and removes its directory", async () => {
     const up = await cli("up", "--crds", "project", "--owner", String(owner.pid));
     const last = up.stdout.trim().split("\n").pop()!;
     expect(last).toMatch(/^KUBECONFIG=/);
@@ -427,6 +427,15 @@ describe("npm run plane", () => {
     const status = await cli("status");
     expect(status.stdout).toMatch(new RegExp(`plane ${name}: running`));
     expect(status.stdout).toContain(kubeconfig);
+
+    // An outage by hand: stop the API server, the plane stays up; start it again on the same port and data.
+    const stopped = await cli("stop", "kube-apiserver");
+    expect(stopped.stdout).toMatch(/kube-apiserver stopped/);
+    await expect(client.request("GET", "/readyz")).rejects.toBeDefined();
+    expect((await cli("status")).stdout).toMatch(new RegExp(`plane ${name}: running`));
+    await cli("start", "kube-apiserver");
+    expect(await client.find(R.CustomResourceDefinition, "provisioningrequests.o2ims.provisioning.oran.org")).toBeDefined();
+    await expect(cli("stop", "kubelet")).rejects.toMatchObject({ code: 2 });
 
     const dir = planeStatus(name)!.dir;
     const pids = Object.values(readJson<PlaneState>(files(dir).state)!.pids);
