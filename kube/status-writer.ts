@@ -7,6 +7,7 @@
 import { isNotFound, KubeClient, KubeObject } from "./client";
 import { completeConditions, ConditionInput, mergeConditions } from "./conditions";
 import { EventSpec, recordEvent } from "./events";
+import { canonicalJson } from "./json";
 import type { Resource } from "./resources";
 import type { Condition } from "./types";
 
@@ -81,7 +82,7 @@ export function sameStatus<S extends WritableStatus>(
         .map(({ lastTransitionTime: _t, ...rest }) => rest)
         .sort((x, y) => (x.type < y.type ? -1 : x.type > y.type ? 1 : 0));
     }
-    return canonical(copy);
+    return canonicalJson(copy);
   };
   return comparable(a) === comparable(b);
 }
@@ -131,18 +132,6 @@ export class StatusWriter<S extends WritableStatus> {
     }
     return { written: true, status: next, events };
   }
-}
-
-/** JSON with object keys sorted at every level and undefined members dropped. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (v && typeof v === "object") {
-    const entries = Object.entries(v as Record<string, unknown>)
-      .filter(([, x]) => x !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(",")}}`;
-  }
-  return JSON.stringify(v);
 }
 
 function getPath(obj: unknown, path: string): unknown {

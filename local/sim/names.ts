@@ -1,5 +1,6 @@
 /** Generated names and small value helpers (pure apart from randomness). */
 import { createHash } from "node:crypto";
+import { canonicalJson } from "../../kube/json";
 
 /** The alphabet of apimachinery's utilrand.String: no vowels, no confusable characters. */
 const NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
@@ -30,16 +31,7 @@ export function hostFromProviderId(providerID: string | undefined): string | und
 }
 
 /** JSON with object keys sorted, so equal values hash equally whatever their key order. */
-export function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
+export const stableStringify = canonicalJson;
 
 /** A short label-safe hash of a value (MachineSet `machine-template-hash`). */
 export const shortHash = (value: unknown) => createHash("sha256").update(stableStringify(value)).digest("hex").slice(0, 10);

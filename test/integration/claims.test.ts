@@ -14,6 +14,8 @@ import { load, loadAll } from "js-yaml";
 import { KubeClient, KubeError, KubeObject } from "../../kube/client";
 import { R, resourceFor } from "../../kube/resources";
 import { hostClaimName } from "../../generators/names";
+import { GENERATED_KINDS } from "../../generators/byoh-cluster";
+import { O2IMS_REQUEST_UID_LABEL } from "../../api/vocabulary";
 import { LEASE } from "../../capabilities/o2ims/claims";
 import { ModuleProcess, startModule } from "../../local/module";
 import { Plane, startPlane } from "../../local/plane/plane";
@@ -28,16 +30,9 @@ const ROOT = path.resolve(__dirname, "../..");
 const NS = "o2ims"; // seed 002's namespace, on both planes
 const CLAIMS_NS = "pepr-system";
 const N = 20;
-const UID_LABEL = "o2ims.provisioning.oran.org/request-uid";
-const GENERATED = [
-  R.Cluster,
-  R.ByoCluster,
-  R.KubeadmControlPlane,
-  R.MachineDeployment,
-  R.ByoMachineTemplate,
-  R.KubeadmConfigTemplate,
-  R.K8sInstallerConfigTemplate,
-];
+// Everything the generator can create for a request (the ClusterResourceSet of the CNI too), and the label linking it.
+const GENERATED = GENERATED_KINDS;
+const UID_LABEL = O2IMS_REQUEST_UID_LABEL;
 
 type Status = {
   phase?: string;
