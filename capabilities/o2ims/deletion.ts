@@ -11,7 +11,7 @@ import { releaseFinalizer } from "../../kube/finalizer";
 import { KubeClient } from "../../kube/client";
 import { R } from "../../kube/resources";
 import type { StatusUpdate } from "../../kube/status-writer";
-import type { O2imsCache, PRObject } from "./cache";
+import type { PRObject } from "./cache";
 import { deletingStatus, PRStatus } from "./status";
 import { settings } from "../environment";
 
@@ -22,7 +22,6 @@ type WriteStatus = (update: StatusUpdate<PRStatus>) => Promise<unknown>;
 
 export async function deleteRequest(
   client: KubeClient,
-  _cache: O2imsCache,
   pr: PRObject,
   writeStatus: WriteStatus,
   releaseClaims: () => Promise<unknown>,

@@ -73,7 +73,7 @@ export class RequestReconciler {
     if (!pr) return {};
     const writeStatus = (update: StatusUpdate<PRStatus>) => this.status.write(pr, update);
     if (pr.metadata.deletionTimestamp) {
-      return deleteRequest(this.client, this.cache, pr, writeStatus, () => this.claims.releaseAll(pr.metadata.uid!));
+      return deleteRequest(this.client, pr, writeStatus, () => this.claims.releaseAll(pr.metadata.uid!));
     }
     const now = () => new Date().toISOString();
 
