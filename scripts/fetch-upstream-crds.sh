@@ -12,7 +12,10 @@ HERE="$(cd "$(dirname "$0")/.." && pwd)"
 REF="${OCP_REFERENCE_CRDS:-$HERE/../shared/reference/crds}"
 log() { printf '[upstream-crds] %s\n' "$*" >&2; }
 
-if [ -f "$OUT/.complete" ]; then echo "$OUT"; exit 0; fi
+# The marker names the file set: a cache filled from an earlier, smaller set (before ClusterResourceSetBinding, which
+# the simulator writes as CAPI's ClusterResourceSet controller does) is filled again.
+MARKER="$OUT/.complete-set2"
+if [ -f "$MARKER" ]; then echo "$OUT"; exit 0; fi
 mkdir -p "$OUT"
 
 CAPI_FILES=(
@@ -21,6 +24,7 @@ CAPI_FILES=(
   config/crd/bases/cluster.x-k8s.io_machinesets.yaml
   config/crd/bases/cluster.x-k8s.io_machines.yaml
   config/crd/bases/addons.cluster.x-k8s.io_clusterresourcesets.yaml
+  config/crd/bases/addons.cluster.x-k8s.io_clusterresourcesetbindings.yaml
   controlplane/kubeadm/config/crd/bases/controlplane.cluster.x-k8s.io_kubeadmcontrolplanes.yaml
   bootstrap/kubeadm/config/crd/bases/bootstrap.cluster.x-k8s.io_kubeadmconfigs.yaml
   bootstrap/kubeadm/config/crd/bases/bootstrap.cluster.x-k8s.io_kubeadmconfigtemplates.yaml
@@ -65,5 +69,5 @@ for f in "$OUT"/*.yaml; do
     log "stripped spec.conversion from $(basename "$f")"
   fi
 done
-touch "$OUT/.complete"
+touch "$MARKER"
 echo "$OUT"

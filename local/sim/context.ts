@@ -9,11 +9,14 @@ import type {
   ByoMachine,
   ByoMachineTemplate,
   Cluster,
+  ClusterResourceSet,
+  ClusterResourceSetBinding,
   KubeadmConfigTemplate,
   KubeadmControlPlane,
   Machine,
   MachineDeployment,
   MachineSet,
+  ResourceObject,
 } from "./model";
 import type { LabelSelector } from "./selector";
 import type { Store } from "./store";
@@ -31,7 +34,9 @@ export type Kind =
   | "MachineSet"
   | "Machine"
   | "ByoMachine"
-  | "ByoHost";
+  | "ByoHost"
+  | "ClusterResourceSet"
+  | "ClusterResourceSetBinding";
 
 export type Result = { requeueAfterMs?: number } | void;
 
@@ -47,6 +52,8 @@ export const IDX = {
   attached: "attached",
   /** ByoHost: metadata.name (faults are given by host name) */
   name: "name",
+  /** metadata.namespace */
+  namespace: "namespace",
 } as const;
 
 export interface Caches {
@@ -60,6 +67,10 @@ export interface Caches {
   byoHosts: Store<ByoHost>;
   byoMachineTemplates: Store<ByoMachineTemplate>;
   kubeadmConfigTemplates: Store<KubeadmConfigTemplate>;
+  clusterResourceSets: Store<ClusterResourceSet>;
+  clusterResourceSetBindings: Store<ClusterResourceSetBinding>;
+  /** ConfigMaps a ClusterResourceSet may reference (all of the plane; Secrets are read on demand). */
+  configMaps: Store<ResourceObject>;
 }
 
 export interface SimContext {
@@ -76,6 +87,8 @@ export interface SimContext {
   /** `<uid>|<finalizer>` removed already: a stale cache must not make a reconcile remove it (and clean up) again. */
   finalized: Set<string>;
   stepDelayMs: number;
+  /** Create a placeholder for a missing ConfigMap a ClusterResourceSet references (see SimulatorOptions). */
+  cniPlaceholders: boolean;
   fault(hostName: string): HostFault | undefined;
   now(): string;
   /** Records a core/v1 Event, never failing the reconcile. */

@@ -47,6 +47,7 @@ export const FINALIZER = {
   machineDeployment: "cluster.x-k8s.io/machinedeployment",
   machineSet: "cluster.x-k8s.io/machineset",
   byoCluster: "byocluster.infrastructure.cluster.x-k8s.io",
+  clusterResourceSet: "addons.cluster.x-k8s.io",
   byoMachine: "byomachine.infrastructure.cluster.x-k8s.io",
 } as const;
 
@@ -66,6 +67,7 @@ export const CONDITION = {
   byoHostReady: "BYOHostReady",
   k8sNodeBootstrapSucceeded: "K8sNodeBootstrapSucceeded",
   dataSecretAvailable: "DataSecretAvailable",
+  resourcesApplied: "ResourcesApplied",
 } as const;
 
 export const REASON = {
@@ -75,6 +77,10 @@ export const REASON = {
   waitingForClusterInfrastructure: "WaitingForClusterInfrastructure",
   waitingForBootstrapDataSecret: "WaitingForBootstrapDataSecret",
   byoHostsUnavailable: "BYOHostsUnavailable",
+  nodeConditionsFailed: "NodeConditionsFailed",
+  retrievingResourceFailed: "RetrievingResourceFailed",
+  wrongSecretType: "WrongSecretType",
+  remoteClusterClientFailed: "RemoteClusterClientFailed",
 } as const;
 
 export interface ObjectRef {
@@ -217,6 +223,37 @@ export interface ByoHost extends KubeObject {
     network?: { networkInterfaceName?: string; ipAddrs?: string[]; macAddr: string; isDefault?: boolean; connected?: boolean }[];
   };
 }
+
+/** A ClusterResourceSet resource: a ConfigMap or a Secret (type addons.cluster.x-k8s.io/resource-set), same namespace. */
+export interface ResourceRef {
+  kind: "ConfigMap" | "Secret" | string;
+  name: string;
+}
+
+export interface ClusterResourceSet extends KubeObject {
+  spec?: { clusterSelector?: LabelSelector; resources?: ResourceRef[]; strategy?: "ApplyOnce" | "Reconcile" | string };
+  status?: Status;
+}
+
+export interface ResourceBinding extends ResourceRef {
+  applied: boolean;
+  hash?: string;
+  lastAppliedTime?: string;
+}
+
+/** One per cluster (named like it): which ClusterResourceSets' resources reached the workload cluster. */
+export interface ClusterResourceSetBinding extends KubeObject {
+  spec?: { clusterName?: string; bindings?: { clusterResourceSetName: string; resources?: ResourceBinding[] }[] };
+}
+
+/** A ConfigMap or Secret a ClusterResourceSet references (only the fields read here). */
+export interface ResourceObject extends KubeObject {
+  type?: string;
+  data?: Record<string, string>;
+}
+
+/** The Secret type a ClusterResourceSet accepts (addonsv1.ClusterResourceSetSecretType). */
+export const RESOURCE_SET_SECRET_TYPE = "addons.cluster.x-k8s.io/resource-set";
 
 /** `ns/name`, the key every cache and queue uses. */
 export const nsName = (namespace: string | undefined, name: string) => (namespace ? `${namespace}/${name}` : name);

@@ -19,6 +19,8 @@ import {
   ByoHost,
   ByoMachine,
   Cluster,
+  ClusterResourceSet,
+  ClusterResourceSetBinding,
   controllerOf,
   FIELD_MANAGER,
   isDeleting,
@@ -28,13 +30,20 @@ import {
   MachineDeployment,
   MachineSet,
   nsName,
+  ResourceObject,
 } from "./model";
+import { selectsCluster } from "./cni";
 import { nowTime } from "./conditions";
 import { matchesSelector } from "./selector";
 import { Store } from "./store";
 import { attachedMachineKey, reconcileHost } from "./reconcilers/agent";
 import { reconcileByoCluster } from "./reconcilers/byocluster";
 import { reconcileByoMachine } from "./reconcilers/byomachine";
+import {
+  CLUSTER_RESOURCE_SET_BINDING,
+  reconcileClusterResourceSet,
+  reconcileClusterResourceSetBinding,
+} from "./reconcilers/clusterresourceset";
 import { reconcileCluster } from "./reconcilers/cluster";
 import { reconcileKcp } from "./reconcilers/kcp";
 import { reconcileMachine } from "./reconcilers/machine";
@@ -58,6 +67,13 @@ export interface SimulatorOptions {
   coalesceMs?: number;
   /** Also record Normal events (attach, node provisioned, bootstrap succeeded); Warnings are always recorded. */
   normalEvents?: boolean;
+  /**
+   * When a ClusterResourceSet references a ConfigMap that does not exist in the cluster's namespace, create a
+   * placeholder in its place (default true: the embedded setup's stand-in for the operator's one-time
+   * `kubectl create configmap calico-cni`, so every namespace the tests and the bench use works). false: as on a
+   * real O-Cloud, the CNI is not applied and the nodes stay NotReady until someone creates it.
+   */
+  cniPlaceholders?: boolean;
   /** Diagnostics (persistent reconcile errors, adoption conflicts); default silent. */
   log?: (message: string) => void;
 }
@@ -71,6 +87,8 @@ const RECONCILERS: Record<Kind, (ctx: SimContext, key: string) => Promise<Result
   Machine: reconcileMachine,
   ByoMachine: reconcileByoMachine,
   ByoHost: reconcileHost,
+  ClusterResourceSet: reconcileClusterResourceSet,
+  ClusterResourceSetBinding: reconcileClusterResourceSetBinding,
 };
 
 /** A retry after a write conflict (stale cache): soon, the watch is usually a few ms behind. */
@@ -91,7 +109,7 @@ export class Simulator {
     this.coalesceMs = opts.coalesceMs ?? 100;
     const log = opts.log ?? (() => undefined);
     this.caches = {
-      clusters: new Store<Cluster>(client, R.Cluster).addIndex(IDX.ref, c => {
+      clusters: new Store<Cluster>(client, R.Cluster).addIndex(IDX.namespace, byNamespace).addIndex(IDX.ref, c => {
         const ns = c.metadata.namespace;
         const infra = c.spec?.infrastructureRef;
         const cp = c.spec?.controlPlaneRef;
@@ -121,6 +139,12 @@ export class Simulator {
         .addIndex(IDX.name, h => [h.metadata.name]),
       byoMachineTemplates: new Store(client, R.ByoMachineTemplate),
       kubeadmConfigTemplates: new Store(client, R.KubeadmConfigTemplate),
+      clusterResourceSets: new Store<ClusterResourceSet>(client, R.ClusterResourceSet).addIndex(IDX.namespace, byNamespace),
+      clusterResourceSetBindings: new Store<ClusterResourceSetBinding>(client, CLUSTER_RESOURCE_SET_BINDING).addIndex(
+        IDX.namespace,
+        byNamespace,
+      ),
+      configMaps: new Store<ResourceObject>(client, R.ConfigMap),
     };
     this.queue = new WorkQueue(k => this.handle(k), {
       concurrency: opts.concurrency ?? 12,
@@ -141,6 +165,7 @@ export class Simulator {
       createdConfigs: new Map(),
       finalized: new Set(),
       stepDelayMs: opts.stepDelayMs ?? 0,
+      cniPlaceholders: opts.cniPlaceholders ?? true,
       fault: name => this.faults.get(name),
       now: () => nowTime(),
       event: (obj, type, reason, message, component) => {
@@ -233,7 +258,7 @@ export class Simulator {
     };
     for (const s of Object.values(c) as Store[]) s.onChange(forget);
 
-    c.clusters.onChange((_p, cl, old) => {
+    c.clusters.onChange((p, cl, old) => {
       const key = keyOfObj(cl);
       own("Cluster", cl, old);
       for (const m of c.machines.byIndex(IDX.cluster, key)) now("Machine", keyOfObj(m));
@@ -244,6 +269,33 @@ export class Simulator {
       const cp = cl.spec?.controlPlaneRef;
       if (infra?.kind === "ByoCluster") now("ByoCluster", nsName(infra.namespace ?? ns, infra.name));
       if (cp?.kind === "KubeadmControlPlane") now("KubeadmControlPlane", nsName(cp.namespace ?? ns, cp.name));
+      // ClusterResourceSet: a matching cluster appears, changes labels or becomes reachable (ControlPlaneInitialized).
+      for (const crs of c.clusterResourceSets.byIndex(IDX.namespace, ns ?? ""))
+        if (selectsCluster(crs, cl) || (old && selectsCluster(crs, old))) now("ClusterResourceSet", keyOfObj(crs));
+      const binding = c.clusterResourceSetBindings.get(ns, cl.metadata.name);
+      if (binding && (p === "DELETED" || isDeleting(cl))) now("ClusterResourceSetBinding", keyOfObj(binding));
+    });
+    c.clusterResourceSets.onChange((_p, crs, old) => {
+      now("ClusterResourceSet", keyOfObj(crs));
+      // A set appearing or going changes what "the CNI reached the cluster" needs.
+      if (
+        old &&
+        old.metadata.generation === crs.metadata.generation &&
+        !old.metadata.deletionTimestamp === !crs.metadata.deletionTimestamp
+      )
+        return;
+      for (const cl of c.clusters.byIndex(IDX.namespace, crs.metadata.namespace!))
+        if (selectsCluster(crs, cl)) for (const m of c.machines.byIndex(IDX.cluster, keyOfObj(cl))) now("Machine", keyOfObj(m));
+    });
+    c.clusterResourceSetBindings.onChange((_p, b) => {
+      now("ClusterResourceSetBinding", keyOfObj(b));
+      const cluster = nsName(b.metadata.namespace, b.spec?.clusterName ?? b.metadata.name);
+      for (const m of c.machines.byIndex(IDX.cluster, cluster)) now("Machine", keyOfObj(m));
+    });
+    c.configMaps.onChange((_p, cm) => {
+      for (const crs of c.clusterResourceSets.byIndex(IDX.namespace, cm.metadata.namespace!))
+        if (crs.spec?.resources?.some(r => r.kind === "ConfigMap" && r.name === cm.metadata.name))
+          now("ClusterResourceSet", keyOfObj(crs));
     });
     const toReferrers = (kind: string, o: KubeObject) => {
       for (const cl of c.clusters.byIndex(IDX.ref, `${kind}/${keyOfObj(o)}`)) soon("Cluster", keyOfObj(cl));
@@ -324,3 +376,4 @@ function clusterLabelKey(o: KubeObject): string | undefined {
 }
 
 const byClusterLabel = (o: KubeObject) => [clusterLabelKey(o)];
+const byNamespace = (o: KubeObject) => [o.metadata.namespace];

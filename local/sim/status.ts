@@ -28,6 +28,7 @@ import {
   Machine,
   MachineDeployment,
   MachineSet,
+  REASON,
 } from "./model";
 import { hostFromProviderId, lowestVersion, stableStringify } from "./names";
 
@@ -45,12 +46,17 @@ export function statusDiffers(current: Obj | undefined, desired: Obj): boolean {
 }
 
 export const isRunning = (m: Machine) => m.status?.phase === "Running" && !!m.status?.nodeRef && !isDeleting(m);
+/**
+ * Running with a Ready Node (NodeHealthy True): what KCP's readyReplicas and a MachineSet's readyReplicas count.
+ * A Node without a CNI exists (nodeRef, phase Running) but is NotReady.
+ */
+export const isReady = (m: Machine) => isRunning(m) && isTrue(m.status?.conditions, CONDITION.nodeHealthy);
 const live = (ms: Machine[]) => ms.filter(m => !isDeleting(m));
 
-/** Aggregates the Ready conditions of machines (conditions.SetAggregate): True when all are Running. */
+/** Aggregates the Ready conditions of machines (conditions.SetAggregate): True when all are Ready. */
 function machinesReady(machines: Machine[]): WantedCondition {
   if (machines.length === 0) return falseCondition(CONDITION.machinesReady, "WaitingForMachines", "Info", "no machines yet");
-  const notReady = machines.filter(m => !isRunning(m));
+  const notReady = machines.filter(m => !isReady(m));
   if (notReady.length === 0) return trueCondition(CONDITION.machinesReady);
   const first = findCondition(notReady[0].status?.conditions, CONDITION.ready);
   return falseCondition(
@@ -129,11 +135,12 @@ export function kcpStatus(
   const current = live(machines);
   const upToDate = current.filter(m => m.spec?.version === version);
   const running = machines.filter(isRunning);
-  // readyReplicas counts ready machines already at the wanted version, so a rollout shows in it.
-  const ready = running.filter(m => m.spec?.version === version).length;
+  // readyReplicas counts machines with a Ready Node already at the wanted version, so a rollout shows in it.
+  const ready = running.filter(m => isReady(m) && m.spec?.version === version).length;
+  // Initialized once kubeadm init ran on the first machine (its Node exists), Ready or not: the CNI comes after.
   const initialized = prev.initialized === true || running.length > 0;
   const replicas = machines.length;
-  // The lowest version any ready machine runs; unchanged while none is ready.
+  // The lowest version any machine with a Node runs; unchanged while there is none.
   const runningVersion = lowestVersion(running.map(m => m.spec?.version)) ?? prev.version;
 
   const available = initialized
@@ -198,7 +205,7 @@ export function machineSetStatus(
 ): NonNullable<MachineSet["status"]> {
   const desired = ms.spec?.replicas ?? 1;
   const current = live(machines);
-  const ready = current.filter(isRunning).length;
+  const ready = current.filter(isReady).length;
   const resized =
     current.length === desired
       ? trueCondition(CONDITION.resized)
@@ -243,7 +250,7 @@ export interface DeploymentInputs {
 export function machineDeploymentStatus(md: MachineDeployment, inp: DeploymentInputs): NonNullable<MachineDeployment["status"]> {
   const desired = md.spec?.replicas ?? 1;
   const replicas = inp.machines.length;
-  const ready = inp.machines.filter(isRunning).length;
+  const ready = inp.machines.filter(isReady).length;
   const updated = live(inp.newMachines).length;
   const failed = inp.machines.some(m => !!m.status?.failureReason);
   const minAvailable = Math.max(0, desired - inp.maxUnavailable);
@@ -293,6 +300,11 @@ export interface MachineInputs {
   host?: ByoHost;
   /** Why bootstrap data is not there yet (KubeadmConfig DataSecretAvailable reason), when it is not. */
   bootstrapWaitReason?: string;
+  /**
+   * Whether the Node would be Ready (default true): false while the CNI has not reached the cluster. A Node that
+   * was Ready stays Ready (the CNI, once applied, stays in the workload cluster).
+   */
+  nodeReady?: boolean;
   now: string;
 }
 
@@ -311,9 +323,13 @@ export function machineStatus(m: Machine, inp: MachineInputs): NonNullable<Machi
     findCondition(inp.byoMachine?.status?.conditions, CONDITION.ready),
     infraReady ? trueCondition("") : falseCondition("", "WaitingForInfrastructureFallback", "Info"),
   );
-  const nodeCond = hasNode
-    ? trueCondition(CONDITION.nodeHealthy)
-    : falseCondition(CONDITION.nodeHealthy, "WaitingForNodeRef", "Info");
+  const wasReady = isTrue(prev.conditions, CONDITION.nodeHealthy) && prev.nodeRef?.name === hostName;
+  const nodeCond = !hasNode
+    ? falseCondition(CONDITION.nodeHealthy, "WaitingForNodeRef", "Info")
+    : inp.nodeReady === false && !wasReady
+      ? // CAPI's summarizeNodeConditions on a kubelet reporting NetworkReady=false (no CNI)
+        falseCondition(CONDITION.nodeHealthy, REASON.nodeConditionsFailed, "Warning", "Node condition Ready is False")
+      : trueCondition(CONDITION.nodeHealthy);
   const conditions = setConditions(
     prev.conditions,
     [bootCond, infraCond, nodeCond, summary(CONDITION.ready, [bootCond, infraCond, nodeCond])],

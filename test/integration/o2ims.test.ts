@@ -94,6 +94,17 @@ async function kubectlApply(obj: unknown): Promise<{ ok: boolean; stderr: string
   }
 }
 
+const cniConfigMap = (namespace: string, owner?: KubeObject): KubeObject => ({
+  metadata: {
+    name: "calico-cni",
+    namespace,
+    ...(owner
+      ? { ownerReferences: [{ apiVersion: "v1", kind: "Namespace", name: owner.metadata.name, uid: owner.metadata.uid! }] }
+      : {}),
+  },
+  data: { "calico.yaml": "# a stand-in for the Calico v3.27 manifest\n" },
+});
+
 const listOwned = (res: (typeof R)[keyof typeof R], pr: PR) =>
   client.list(res, { namespace: NS, labelSelector: `o2ims.provisioning.oran.org/request-uid=${pr.metadata.uid}` });
 
@@ -112,10 +123,14 @@ beforeAll(async () => {
       timeouts: { hostsSeconds: 4, controlPlaneSeconds: 4, workersSeconds: 4 },
     },
   });
-  await client.apply(R.Namespace, { metadata: { name: NS } });
+  const ns = await client.apply(R.Namespace, { metadata: { name: NS } });
+  // The operator's one-time CNI step (README, CNI). Owned by its Namespace: Cluster API makes each ClusterResourceSet
+  // an owner of the ConfigMap, and the garbage collector would delete it with the last request's set otherwise.
+  await client.apply(R.ConfigMap, cniConfigMap(NS, ns));
   for (let i = 1; i <= 12; i++)
     await registerHost(client, { name: `target-${i}`, labels: { "host-id": String(i) }, ip: `10.10.0.${i}` });
-  sim = new Simulator(await plane.client("capi-simulator"), { stepDelayMs: 50 });
+  // As on a real O-Cloud: no placeholder CNI, a missing ConfigMap keeps the nodes NotReady.
+  sim = new Simulator(await plane.client("capi-simulator"), { stepDelayMs: 50, cniPlaceholders: false });
   sim.setFault("target-9", "bootstrap-failure");
   sim.setFault("target-10", { slowMs: 60_000 });
   await sim.start();
@@ -431,4 +446,90 @@ describe("a generated object refused by a Cluster API webhook", () => {
       await hook.close();
     }
   }, 240_000);
+});
+
+describe("the CNI", () => {
+  const CNI_NS = "o2ims-cni"; // a namespace without the calico-cni ConfigMap
+  const find = (name: string) => client.find<PR>(R.ProvisioningRequest, name, CNI_NS);
+  const crsCondition = async () =>
+    (
+      (await client.find(R.ClusterResourceSet, "cni-cni", CNI_NS))?.status as
+        | { conditions?: Record<string, string>[] }
+        | undefined
+    )?.conditions?.find(c => c.type === "ResourcesApplied");
+  const BINDING: Resource = {
+    group: "addons.cluster.x-k8s.io",
+    version: "v1beta1",
+    kind: "ClusterResourceSetBinding",
+    plural: "clusterresourcesetbindings",
+    namespaced: true,
+  };
+
+  it("keeps a request progressing, the missing ConfigMap named, until the ConfigMap exists; then fulfilled", async () => {
+    await client.apply(R.Namespace, { metadata: { name: CNI_NS } });
+    await client.create(R.ProvisioningRequest, {
+      ...request("cni", "cni", [2], [3]),
+      metadata: { name: "cni", namespace: CNI_NS },
+    });
+
+    // The first control-plane host is attached and its Node exists (KCP initialized), but it is NotReady.
+    await waitFor(
+      async () => {
+        const kcp = await client.find(R.KubeadmControlPlane, "cni-control-plane", CNI_NS);
+        return (kcp?.status as { initialized?: boolean } | undefined)?.initialized === true;
+      },
+      { timeoutMs: 60_000, message: "KCP cni initialized" },
+    );
+    await new Promise(r => setTimeout(r, 3000)); // time to (wrongly) turn ready, were the CNI not required
+    const waiting = (await find("cni"))!;
+    expect(waiting.status?.provisioningStatus?.provisioningState).toBe("progressing");
+    expect(waiting.status?.stage?.name).toBe("ControlPlaneProvisioning");
+    expect(waiting.status?.provisioningStatus?.provisioningMessage).toContain("control plane 0/1 ready");
+    expect(await crsCondition()).toMatchObject({
+      status: "False",
+      reason: "RetrievingResourceFailed",
+      severity: "Warning",
+      message: 'configmaps "calico-cni" not found',
+    });
+    const kcp = await client.get(R.KubeadmControlPlane, "cni-control-plane", CNI_NS);
+    expect(kcp.status).toMatchObject({ initialized: true, ready: false, readyReplicas: 0 });
+    const [machine] = await client.list(R.Machine, { namespace: CNI_NS, labelSelector: "cluster.x-k8s.io/cluster-name=cni" });
+    expect(
+      (machine.status as { conditions: Record<string, string>[] }).conditions.find(c => c.type === "NodeHealthy"),
+    ).toMatchObject({
+      status: "False",
+      reason: "NodeConditionsFailed",
+      message: "Node condition Ready is False",
+    });
+    const binding = await client.get(BINDING, "cni", CNI_NS);
+    expect(binding.spec).toEqual({ clusterName: "cni", bindings: [{ clusterResourceSetName: "cni-cni", resources: [] }] });
+
+    // The operator creates it (no owner this time): applied, Ready, fulfilled.
+    await client.create(R.ConfigMap, cniConfigMap(CNI_NS));
+    const fulfilled = await waitFor(
+      async () => {
+        const pr = await find("cni");
+        return pr?.status?.provisioningStatus?.provisioningState === "fulfilled" && pr;
+      },
+      { timeoutMs: 60_000, message: "cni fulfilled" },
+    );
+    expect(fulfilled.status?.stage?.name).toBe("Ready");
+    expect(await crsCondition()).toMatchObject({ status: "True" });
+    const applied = await client.get(BINDING, "cni", CNI_NS);
+    expect((applied.spec as { bindings: { resources: Record<string, unknown>[] }[] }).bindings[0].resources).toEqual([
+      expect.objectContaining({ kind: "ConfigMap", name: "calico-cni", applied: true, hash: expect.stringMatching(/^sha256:/) }),
+    ]);
+    const cm = await client.get(R.ConfigMap, "calico-cni", CNI_NS);
+    expect(cm.metadata.ownerReferences?.map(o => `${o.kind}/${o.name}`)).toEqual(["ClusterResourceSet/cni-cni"]);
+
+    // Deleting the request deletes its set; the garbage collector then takes the ConfigMap the set co-owned, as on a
+    // real O-Cloud (kubernetes-sigs/cluster-api#3399): hence the Namespace owner the README recommends.
+    await client.delete(R.ProvisioningRequest, "cni", CNI_NS);
+    await waitFor(async () => (await find("cni")) === undefined, { timeoutMs: 60_000, message: "cni deleted" });
+    await waitFor(async () => (await client.find(R.ConfigMap, "calico-cni", CNI_NS)) === undefined, {
+      timeoutMs: 60_000,
+      message: "calico-cni garbage-collected",
+    });
+    expect(await client.find(BINDING, "cni", CNI_NS)).toBeUndefined();
+  }, 180_000);
 });

@@ -467,3 +467,107 @@ describe("simulator", () => {
     expect(await client.list(R.ByoMachine, { namespace: NS })).toEqual([]);
   });
 });
+
+describe("simulator: the CNI through ClusterResourceSets", () => {
+  const CNI_NS = "cni-sim";
+  const BINDING: Resource = {
+    group: "addons.cluster.x-k8s.io",
+    version: "v1beta1",
+    kind: "ClusterResourceSetBinding",
+    plural: "clusterresourcesetbindings",
+    namespaced: true,
+  };
+  const crs = (cluster: string, resources: { kind: string; name: string }[]): KubeObject => ({
+    metadata: { name: `${cluster}-cni`, namespace: CNI_NS },
+    spec: { clusterSelector: { matchLabels: { [LABEL.clusterName]: cluster } }, resources, strategy: "ApplyOnce" },
+  });
+  const kcpOf = (cluster: string) => client.get<KubeadmControlPlane>(R.KubeadmControlPlane, controlPlaneName(cluster), CNI_NS);
+  /** A pinned cluster whose Cluster carries the cluster-name label, as the generator's does (the sets select by it). */
+  const labelled = (spec: Parameters<typeof pinnedCluster>[0]) =>
+    pinnedCluster(spec).map(o =>
+      o.kind === "Cluster" ? { ...o, metadata: { ...o.metadata, labels: { [LABEL.clusterName]: spec.name } } } : o,
+    );
+  const resourcesApplied = async (name: string) => cond(await client.get(R.ClusterResourceSet, name, CNI_NS), "ResourcesApplied");
+
+  beforeAll(async () => {
+    await client.apply(R.Namespace, { metadata: { name: CNI_NS } });
+  });
+
+  it("applies a set's ConfigMap (a placeholder when missing, by default) before the nodes turn Ready", async () => {
+    await client.apply(R.ClusterResourceSet, crs("kappa", [{ kind: "ConfigMap", name: "calico-cni" }]));
+    await createAll(client, labelled({ name: "kappa", namespace: CNI_NS, controlPlaneHostIds: ["1"], workerHostIds: ["2"] }));
+    const md = await waitFor(
+      async () => {
+        const m = await client.get<MachineDeployment>(R.MachineDeployment, workerName("kappa", "2"), CNI_NS);
+        return m.status?.readyReplicas === 1 && m;
+      },
+      { ...WAIT, message: "kappa worker ready" },
+    );
+    expect(md.status?.phase).toBe("Running");
+    expect((await kcpOf("kappa")).status).toMatchObject({ ready: true, readyReplicas: 1 });
+    const binding = await client.get(BINDING, "kappa", CNI_NS);
+    expect(binding.metadata.ownerReferences?.map(o => `${o.kind}/${o.name}`)).toEqual(["ClusterResourceSet/kappa-cni"]);
+    const [entry] = (binding.spec as { bindings: { clusterResourceSetName: string; resources: Record<string, unknown>[] }[] })
+      .bindings[0].resources;
+    expect(entry).toMatchObject({
+      kind: "ConfigMap",
+      name: "calico-cni",
+      applied: true,
+      hash: expect.stringMatching(/^sha256:/),
+    });
+    // Applied after the control plane was initialized, before the first node was Ready.
+    const cluster = await client.get<Cluster>(R.Cluster, "kappa", CNI_NS);
+    const initializedAt = Date.parse(cond(cluster, "ControlPlaneInitialized")!.lastTransitionTime);
+    expect(Date.parse(String(entry.lastAppliedTime))).toBeGreaterThanOrEqual(initializedAt);
+    const cm = await client.get(R.ConfigMap, "calico-cni", CNI_NS);
+    expect(cm.metadata.labels?.["o-cloud-provisioner.local/placeholder"]).toBe("cni");
+    expect(cm.metadata.ownerReferences?.map(o => o.kind)).toEqual(["ClusterResourceSet"]);
+    expect(await resourcesApplied("kappa-cni")).toMatchObject({ status: "True" });
+  });
+
+  it("keeps the nodes NotReady while a referenced resource is missing, and names it; Ready once it exists", async () => {
+    await client.apply(R.ClusterResourceSet, crs("lambda", [{ kind: "Secret", name: "lambda-cni-manifest" }]));
+    await createAll(client, labelled({ name: "lambda", namespace: CNI_NS, controlPlaneHostIds: ["3"] }));
+    await waitFor(async () => (await kcpOf("lambda")).status?.initialized === true, { ...WAIT, message: "lambda initialized" });
+    await new Promise(r => setTimeout(r, 1500));
+    expect((await kcpOf("lambda")).status).toMatchObject({ initialized: true, ready: false, readyReplicas: 0 });
+    const [machine] = await client.list<Machine>(R.Machine, { namespace: CNI_NS, labelSelector: `${LABEL.clusterName}=lambda` });
+    expect(machine.status).toMatchObject({ phase: "Running", nodeRef: { name: "host-3" } });
+    expect(cond(machine, "NodeHealthy")).toMatchObject({ status: "False", reason: "NodeConditionsFailed", severity: "Warning" });
+    expect(await resourcesApplied("lambda-cni")).toMatchObject({
+      status: "False",
+      reason: "RetrievingResourceFailed",
+      message: 'secrets "lambda-cni-manifest" not found',
+    });
+    expect((await client.get<Cluster>(R.Cluster, "lambda", CNI_NS)).status?.controlPlaneReady).toBe(false);
+
+    await client.create(R.Secret, {
+      metadata: { name: "lambda-cni-manifest", namespace: CNI_NS },
+      type: "addons.cluster.x-k8s.io/resource-set",
+      stringData: { "cni.yaml": "kind: ConfigMap\napiVersion: v1\nmetadata: {name: x}\n" },
+    } as KubeObject);
+    await waitFor(async () => (await kcpOf("lambda")).status?.readyReplicas === 1, { ...WAIT, message: "lambda ready" });
+    expect(await resourcesApplied("lambda-cni")).toMatchObject({ status: "True" });
+  });
+
+  it("deletes the bindings with their clusters and sets, and frees the hosts", async () => {
+    for (const name of ["kappa", "lambda"]) {
+      await client.delete(R.Cluster, name, CNI_NS);
+      await client.delete(R.ClusterResourceSet, `${name}-cni`, CNI_NS);
+    }
+    await waitFor(
+      async () =>
+        (await client.list(R.Cluster, { namespace: CNI_NS })).length === 0 &&
+        (await client.list(R.ClusterResourceSet, { namespace: CNI_NS })).length === 0 &&
+        (await client.list(BINDING, { namespace: CNI_NS })).length === 0,
+      { ...WAIT, message: "clusters, sets and bindings gone" },
+    );
+    await waitFor(
+      async () =>
+        (await client.list<ByoHost>(R.ByoHost, { namespace: NS })).every(
+          h => !h.metadata.labels?.[LABEL.clusterName] && !h.status?.machineRef,
+        ),
+      { ...WAIT, message: "all hosts free" },
+    );
+  });
+});

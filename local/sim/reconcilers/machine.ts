@@ -2,15 +2,19 @@
  * The Machine controller: creates the Machine's ByoMachine (cloned from the owner's ByoMachineTemplate) and
  * KubeadmConfig, drives bootstrap data (bootstrap.ts), mirrors the ByoMachine's providerID and readiness into
  * phase/nodeRef/conditions. Deleting a Machine deletes its ByoMachine, waits until it is gone (BYOH has then
- * marked the host for release), deletes the KubeadmConfig and drops the finalizer.
+ * marked the host for release), deletes the KubeadmConfig and drops the finalizer. The Node counts as Ready
+ * (NodeHealthy) only once the cluster's ClusterResourceSets are applied (cni.ts): a kubelet without a CNI
+ * reports NotReady.
  */
 import { R } from "../../../kube/resources";
 import { IDX, Result, SimContext } from "../context";
+import { cniState } from "../cni";
 import { isTrue } from "../conditions";
 import {
   ANNOTATION,
   ByoMachine,
   ByoMachineTemplate,
+  Cluster,
   CONDITION,
   controllerOf,
   FINALIZER,
@@ -100,9 +104,23 @@ export async function reconcileMachine(ctx: SimContext, key: string): Promise<Re
     ctx,
     R.Machine,
     m,
-    machineStatus(m, { byoMachine: bm, host, bootstrapWaitReason: waitReason, now: ctx.now() }),
+    machineStatus(m, {
+      byoMachine: bm,
+      host,
+      bootstrapWaitReason: waitReason,
+      nodeReady: cniReached(ctx, cluster),
+      now: ctx.now(),
+    }),
   );
   return retry;
+}
+
+/** The CNI has reached the cluster: every ClusterResourceSet selecting it is recorded applied in its binding. */
+export function cniReached(ctx: SimContext, cluster: Cluster | undefined): boolean {
+  if (!cluster) return true;
+  const ns = cluster.metadata.namespace!;
+  const sets = ctx.caches.clusterResourceSets.byIndex(IDX.namespace, ns);
+  return cniState(cluster, sets, ctx.caches.clusterResourceSetBindings.get(ns, cluster.metadata.name)).applied;
 }
 
 async function reconcileDelete(ctx: SimContext, m: Machine, bm: ByoMachine | undefined): Promise<Result> {

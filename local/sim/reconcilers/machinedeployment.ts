@@ -13,7 +13,7 @@ import { ANNOTATION, Cluster, FINALIZER, isDeleting, LABEL, MachineDeployment, M
 import { generateName, resolveIntOrPercent, shortHash } from "../names";
 import { planRollout, SetState, Strategy } from "../rollout";
 import { LabelSelector, selectorString } from "../selector";
-import { isRunning, machineDeploymentStatus } from "../status";
+import { isReady, machineDeploymentStatus } from "../status";
 import { childKey, clone, deleteOnce, ensureMeta, ownerRef, removeFinalizer, writeStatus } from "./meta";
 import { adoptTemplates } from "./templates";
 
@@ -80,7 +80,7 @@ export async function reconcileMachineDeployment(ctx: SimContext, key: string): 
         name: ms.metadata.name,
         replicas: ms.spec?.replicas ?? 1,
         machines: machines.length + ctx.expectations.pendingCreates(`Machine:${ms.metadata.uid}`).length,
-        running: machines.filter(isRunning).length,
+        running: machines.filter(isReady).length, // available = Node Ready
       };
     };
     const oldStates = oldSets.map(state);

@@ -6,10 +6,32 @@ import { clusterStatus, kcpStatus, machineDeploymentStatus, machineStatus, statu
 
 const NOW = "2024-01-01T00:00:00Z";
 
-const machine = (name: string, version: string, running: boolean, extra: Partial<Machine["metadata"]> = {}): Machine => ({
+/** running: the Node exists and is Ready (NodeHealthy True); "not-ready": it exists, NotReady (no CNI yet). */
+const machine = (
+  name: string,
+  version: string,
+  running: boolean | "not-ready",
+  extra: Partial<Machine["metadata"]> = {},
+): Machine => ({
   metadata: { name, namespace: "ns", ...extra },
   spec: { version, clusterName: "c" },
-  status: running ? { phase: "Running", nodeRef: { kind: "Node", name } } : { phase: "Provisioning" },
+  status: running
+    ? {
+        phase: "Running",
+        nodeRef: { kind: "Node", name },
+        conditions: ["Ready", "NodeHealthy"].map(type =>
+          running === true
+            ? { type, status: "True" as const, lastTransitionTime: NOW }
+            : {
+                type,
+                status: "False" as const,
+                severity: "Warning" as const,
+                reason: "NodeConditionsFailed",
+                lastTransitionTime: NOW,
+              },
+        ),
+      }
+    : { phase: "Provisioning" },
 });
 
 describe("kcpStatus", () => {
@@ -52,6 +74,14 @@ describe("kcpStatus", () => {
       reason: "RollingUpdateInProgress",
       severity: "Warning",
     });
+  });
+
+  it("is initialized but not ready while its first Node is NotReady (no CNI yet)", () => {
+    const s = kcpStatus(kcp("v1.32.0"), [machine("m1", "v1.32.0", "not-ready")], "c", NOW);
+    expect(s).toMatchObject({ readyReplicas: 0, unavailableReplicas: 1, initialized: true, ready: false, version: "v1.32.0" });
+    expect(findCondition(s.conditions, "Available")?.status).toBe("True");
+    expect(findCondition(s.conditions, "MachinesReady")).toMatchObject({ status: "False", reason: "NodeConditionsFailed" });
+    expect(findCondition(s.conditions, "Ready")).toMatchObject({ status: "False", severity: "Warning" });
   });
 
   it("keeps initialized and the last version while no machine runs (1-replica rollout)", () => {
@@ -177,6 +207,32 @@ describe("machineStatus", () => {
     expect(s).toMatchObject({ phase: "Running", infrastructureReady: true, nodeRef: { kind: "Node", name: "host-3" } });
     expect((s.nodeInfo as { kubeletVersion: string }).kubeletVersion).toBe("v1.32.0");
     expect(findCondition(s.conditions, "Ready")?.status).toBe("True");
+  });
+
+  it("has a Node but NodeHealthy False until the CNI reached the cluster; a Ready Node stays Ready", () => {
+    const bm: ByoMachine = { metadata: { name: "m" }, spec: { providerID: "byoh://host-3/abcdef" }, status: { ready: true } };
+    const notReady = machineStatus(m("s"), { byoMachine: bm, nodeReady: false, now: NOW });
+    expect(notReady).toMatchObject({ phase: "Running", nodeRef: { name: "host-3" } });
+    expect(findCondition(notReady.conditions, "NodeHealthy")).toMatchObject({
+      status: "False",
+      reason: "NodeConditionsFailed",
+      severity: "Warning",
+      message: "Node condition Ready is False",
+    });
+    expect(findCondition(notReady.conditions, "Ready")).toMatchObject({ status: "False", reason: "NodeConditionsFailed" });
+    const ready = machineStatus({ ...m("s"), status: notReady }, { byoMachine: bm, nodeReady: true, now: NOW });
+    expect(findCondition(ready.conditions, "NodeHealthy")?.status).toBe("True");
+    const later = machineStatus({ ...m("s"), status: ready }, { byoMachine: bm, nodeReady: false, now: NOW });
+    expect(findCondition(later.conditions, "NodeHealthy")?.status).toBe("True");
+  });
+});
+
+describe("MachineDeployment readiness without a CNI", () => {
+  it("counts a machine whose Node is NotReady as neither ready nor available", () => {
+    const md: MachineDeployment = { metadata: { name: "md", namespace: "ns", generation: 1 }, spec: { replicas: 1 } };
+    const m = machine("w", "v1", "not-ready");
+    const s = machineDeploymentStatus(md, { machines: [m], newMachines: [m], maxUnavailable: 0, selector: "", now: NOW });
+    expect(s).toMatchObject({ readyReplicas: 0, availableReplicas: 0, phase: "ScalingUp" });
   });
 });
 
