@@ -12,4 +12,6 @@ delete project.testMatch;
 module.exports = {
   projects: [{ ...project, displayName: "conformance", testMatch: ["<rootDir>/test/conformance/**/*.test.ts"] }],
   testTimeout: 600000,
+  // BYOH v0.5.0 serves its webhook on the fixed port 9443: one suite (one BYOH manager) at a time.
+  maxWorkers: 1,
 };

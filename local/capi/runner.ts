@@ -158,7 +158,7 @@ export async function startCapi(plane: CapiPlane, opts: CapiRunnerOptions = {}):
  * Starts bin in its own process group under a watchdog that ends it when this process is gone, so a test that is
  * killed leaves no manager behind (the plane's supervisor does the same for the plane).
  */
-function spawnOwned(bin: string, args: string[], log: string, env: NodeJS.ProcessEnv): number {
+export function spawnOwned(bin: string, args: string[], log: string, env: NodeJS.ProcessEnv): number {
   const out = fs.openSync(log, "a");
   const watchdog = `"$@" & m=$!; while kill -0 ${process.pid} 2>/dev/null && kill -0 $m 2>/dev/null; do sleep 1; done; kill -9 $m 2>/dev/null; wait`;
   const child = spawn("bash", ["-c", watchdog, "ocp-capi-manager", bin, ...args], {

@@ -60,6 +60,7 @@ export const CONDITION = {
   machinesReady: "MachinesReady",
   machinesCreated: "MachinesCreated",
   machinesSpecUpToDate: "MachinesSpecUpToDate",
+  certificatesAvailable: "CertificatesAvailable",
   resized: "Resized",
   machineSetReady: "MachineSetReady",
   bootstrapReady: "BootstrapReady",

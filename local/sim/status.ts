@@ -147,9 +147,14 @@ export function kcpStatus(
     ? trueCondition(CONDITION.available)
     : falseCondition(CONDITION.available, "WaitingForKubeadmInit", "Info");
   const outdated = current.length - upToDate.length;
+  // KCP v1.10 sets MachinesSpecUpToDate False during a rollout and True afterwards only if it is already there
+  // (conformance: absent on a fresh control plane); CertificatesAvailable True once the cluster certificates exist.
+  const hadSpecCondition = !!findCondition(prev.conditions, CONDITION.machinesSpecUpToDate);
   const specUpToDate =
     outdated === 0
-      ? trueCondition(CONDITION.machinesSpecUpToDate)
+      ? hadSpecCondition
+        ? trueCondition(CONDITION.machinesSpecUpToDate)
+        : undefined
       : falseCondition(
           CONDITION.machinesSpecUpToDate,
           "RollingUpdateInProgress",
@@ -174,7 +179,8 @@ export function kcpStatus(
           );
   const created = machines.length > 0 ? trueCondition(CONDITION.machinesCreated) : undefined;
   const mReady = machinesReady(machines);
-  const parts = [created, specUpToDate, resized, mReady, available];
+  const certificates = trueCondition(CONDITION.certificatesAvailable);
+  const parts = [created, specUpToDate, resized, mReady, available, certificates];
   const conditions = setConditions(
     prev.conditions,
     [...parts.filter((c): c is WantedCondition => !!c), summary(CONDITION.ready, parts)],

@@ -117,3 +117,66 @@ const canonical = (v: unknown): string =>
       ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : x,
   );
+
+type Obj = KubeObject & { status?: Record<string, unknown> };
+type Cond = { type: string; status: string; reason?: string };
+
+/**
+ * What the module's status computation (capabilities/o2ims/status.ts) and its host view read, per object, as flat
+ * "key: value" entries: Cluster controlPlaneReady; KCP ready/readyReplicas/updatedReplicas/version/observedGeneration;
+ * each MachineDeployment's replicas, readyReplicas, updatedReplicas, observedGeneration; each pinned ByoHost's labels,
+ * machineRef and K8sNodeBootstrapSucceeded — plus the conditions and phases around them. Machines are keyed by the
+ * host they run on (their names are random).
+ */
+export async function statusView(client: KubeClient, namespace: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const put = (k: string, v: unknown) => out.set(k, v === undefined ? "(unset)" : JSON.stringify(v));
+  const conds = (key: string, o: Obj) => {
+    for (const c of (o.status?.conditions as Cond[] | undefined) ?? [])
+      put(`${key} condition ${c.type}`, `${c.status}${c.reason ? ` ${c.reason}` : ""}`);
+  };
+  const gen = (o: Obj) => (o.status?.observedGeneration as number | undefined) === o.metadata.generation;
+  for (const c of await client.list<Obj>(resourceFor("cluster.x-k8s.io/v1beta1", "Cluster"), { namespace })) {
+    const k = `Cluster ${c.metadata.name}`;
+    for (const f of ["phase", "controlPlaneReady", "infrastructureReady"]) put(`${k} .${f}`, c.status?.[f]);
+    conds(k, c);
+  }
+  for (const kcp of await client.list<Obj>(resourceFor("controlplane.cluster.x-k8s.io/v1beta1", "KubeadmControlPlane"), {
+    namespace,
+  })) {
+    const k = `KCP ${kcp.metadata.name}`;
+    for (const f of ["replicas", "readyReplicas", "updatedReplicas", "unavailableReplicas", "ready", "initialized", "version"])
+      put(`${k} .${f}`, kcp.status?.[f]);
+    put(`${k} observedGeneration current`, gen(kcp));
+    conds(k, kcp);
+  }
+  for (const md of await client.list<Obj>(resourceFor("cluster.x-k8s.io/v1beta1", "MachineDeployment"), { namespace })) {
+    const k = `MD ${md.metadata.name}`;
+    for (const f of ["replicas", "readyReplicas", "updatedReplicas", "availableReplicas", "unavailableReplicas", "phase"])
+      put(`${k} .${f}`, md.status?.[f]);
+    put(`${k} observedGeneration current`, gen(md));
+    conds(k, md);
+  }
+  for (const m of await client.list<Obj>(resourceFor("cluster.x-k8s.io/v1beta1", "Machine"), { namespace })) {
+    const node = (m.status?.nodeRef as { name?: string } | undefined)?.name ?? m.metadata.name;
+    const k = `Machine on ${node}`;
+    put(`${k} .phase`, m.status?.phase);
+    conds(k, m);
+  }
+  for (const h of await client.list<Obj>(resourceFor("infrastructure.cluster.x-k8s.io/v1beta1", "ByoHost"), { namespace })) {
+    const k = `ByoHost ${h.metadata.name}`;
+    for (const l of ["cluster.x-k8s.io/cluster-name", "byoh.infrastructure.cluster.x-k8s.io/byomachine-name"])
+      put(`${k} label ${l}`, h.metadata.labels?.[l] !== undefined);
+    put(`${k} machineRef set`, !!h.status?.machineRef);
+    conds(k, h);
+  }
+  return out;
+}
+
+/** The entries that differ between two views, as "key: sim -> real". */
+export function viewDifferences(sim: Map<string, string>, real: Map<string, string>): string[] {
+  const keys = [...new Set([...sim.keys(), ...real.keys()])].sort();
+  return keys
+    .filter(k => sim.get(k) !== real.get(k))
+    .map(k => `${k}: ${sim.get(k) ?? "(absent)"} (simulator) -> ${real.get(k) ?? "(absent)"} (real)`);
+}

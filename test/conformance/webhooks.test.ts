@@ -4,8 +4,8 @@
  *    and CRD defaults add is listed;
  *  - with decoy hosts registered (by their agents' identities, through BYOH's ByoHost webhook), the real BYOH
  *    ByoMachine controller attaches KCP's first machine to a pinned master, never to a decoy.
- * Workers and the control plane's readiness need a workload API server (issue 13, "only the hosts are
- * simulated"): not built yet, so this suite stops where real KCP waits for it, and says so.
+ * No host agents run here (workload.test.ts has them), so KCP stops after its first machine is attached, and this
+ * suite says where.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -133,7 +133,7 @@ describe("pinning with the real BYOH host selection", () => {
     report.push(
       `${label}: BYOH attached ${attached.map(h => `${h.metadata.name} (host-id=${h.metadata.labels?.["host-id"]}) to ${h.status!.machineRef!.name}`).join(", ")} in ${((Date.now() - t0) / 1000).toFixed(1)} s; decoys ${Object.keys(decoys).join(", ")} left free`,
     );
-    // Where real KCP waits: its first machine's node must appear in a workload API server (not simulated yet).
+    // Where real KCP waits without host agents: its first machine's node must appear in a workload API server.
     const kcp = await env.admin.get<
       KubeObject & { status?: { conditions?: { type: string; status: string; reason?: string }[] } }
     >(R.KubeadmControlPlane, `${params.clusterName}-control-plane`, ns);

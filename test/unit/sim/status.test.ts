@@ -61,8 +61,17 @@ describe("kcpStatus", () => {
   it("is ready with Available/MachinesReady True once its machines run", () => {
     const s = kcpStatus(kcp("v1.32.0"), [machine("m1", "v1.32.0", true)], "c", NOW);
     expect(s).toMatchObject({ readyReplicas: 1, unavailableReplicas: 0, initialized: true, ready: true, version: "v1.32.0" });
-    for (const t of ["Ready", "Available", "MachinesReady", "Resized", "MachinesSpecUpToDate"])
+    for (const t of ["Ready", "Available", "MachinesReady", "Resized", "CertificatesAvailable"])
       expect(findCondition(s.conditions, t)?.status).toBe("True");
+    // As KCP v1.10 (conformance): no MachinesSpecUpToDate before a first rollout, True after one.
+    expect(findCondition(s.conditions, "MachinesSpecUpToDate")).toBeUndefined();
+    const rolled = setConditions(
+      undefined,
+      [{ type: "MachinesSpecUpToDate", status: "False", reason: "RollingUpdateInProgress" }],
+      NOW,
+    );
+    const after = kcpStatus(kcp("v1.32.0", 1, { conditions: rolled }), [machine("m1", "v1.32.0", true)], "c", NOW);
+    expect(findCondition(after.conditions, "MachinesSpecUpToDate")?.status).toBe("True");
   });
 
   it("during an upgrade counts only new-version machines as updated/ready and reports the lowest running version", () => {
