@@ -83,6 +83,19 @@ export function admissionIgnoredNamespaces(config: IgnoreConfig, env: string | u
 
 const ignored = admissionIgnoredNamespaces(cfg.pepr as IgnoreConfig, process.env.PEPR_ADDITIONAL_IGNORED_NAMESPACES);
 
+/**
+ * OCP_OCLOUD_NAMESPACES (comma-separated; chart: admission.env): when set, the only namespaces a
+ * FocomProvisioningRequest may target on its O-Cloud (spec.oCloudNamespace); unset, any namespace the module serves.
+ * The ignored namespaces (kube-system, the module's own) are never allowed either way.
+ */
+export function isAllowedOCloudNamespace(namespace: string, env = process.env.OCP_OCLOUD_NAMESPACES): boolean {
+  const allowed = (env ?? "")
+    .split(",")
+    .map(ns => ns.trim())
+    .filter(Boolean);
+  return allowed.length === 0 || allowed.includes(namespace);
+}
+
 /** Whether the module leaves requests in this namespace alone (no admission, so no reconcile either). */
 export const isIgnoredNamespace = (namespace: string | undefined) => !!namespace && ignored.has(namespace);
 

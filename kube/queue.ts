@@ -4,8 +4,12 @@
  * Pepr 1.1.4's own Reconcile queue drops an object whose callback fails (no retry, no backoff), so every
  * reconcile goes through this queue instead.
  */
+import type { QueueMetrics } from "./metrics";
+
 export interface QueueOptions {
   concurrency?: number;
+  /** Depth, adds, retries and handler durations/errors (kube/metrics.ts queueMetrics). */
+  metrics?: QueueMetrics;
   baseDelayMs?: number;
   maxDelayMs?: number;
   onError?: (key: string, error: unknown, attempt: number) => void;
@@ -45,6 +49,7 @@ export class WorkQueue {
     if (this.pending.has(key)) return;
     this.pending.add(key);
     this.order.push(key);
+    this.opts.metrics?.added();
     this.pump();
   }
 
@@ -92,17 +97,23 @@ export class WorkQueue {
       this.active.add(key);
       void this.run(key);
     }
+    this.opts.metrics?.depth(this.pending.size);
     if (this.length === 0) this.idleWaiters.splice(0).forEach(w => w());
   }
 
   private async run(key: string): Promise<void> {
+    const started = performance.now();
+    const took = () => (performance.now() - started) / 1000;
     try {
       const result = await this.handler(key);
+      this.opts.metrics?.reconciled(took(), true);
       this.failures.delete(key);
       if (result?.requeueAfterMs !== undefined) this.addAfter(key, result.requeueAfterMs);
     } catch (e) {
       const attempt = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, attempt);
+      this.opts.metrics?.reconciled(took(), false);
+      this.opts.metrics?.retried();
       this.opts.onError?.(key, e, attempt);
       this.addAfter(key, this.backoff(attempt));
     } finally {

@@ -94,6 +94,21 @@ export interface WriteResult<S> {
   events: EventSpec[];
 }
 
+/** A status the writer wrote: the kind, the object (its status now next), the status before, the write's time. */
+export type StatusWritten = (
+  kind: string,
+  obj: KubeObject,
+  previous: WritableStatus | undefined,
+  next: WritableStatus,
+  now: Date,
+) => void;
+const writtenListeners: StatusWritten[] = [];
+
+/** Tells listener about every status write (e.g. to observe state and stage transitions as metrics). */
+export function onStatusWritten(listener: StatusWritten): void {
+  writtenListeners.push(listener);
+}
+
 export class StatusWriter<S extends WritableStatus> {
   constructor(
     private readonly client: KubeClient,
@@ -124,6 +139,13 @@ export class StatusWriter<S extends WritableStatus> {
     } catch (e) {
       if (isNotFound(e)) return { written: false, status: next, events: [] };
       throw e;
+    }
+    for (const l of writtenListeners) {
+      try {
+        l(this.policy.resource.kind, obj, previous, next, now);
+      } catch {
+        // an observer must never fail the write
+      }
     }
     const events = this.policy.events?.(previous, next) ?? [];
     for (const ev of events) {

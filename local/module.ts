@@ -11,6 +11,8 @@ import path from "node:path";
 import { loadAll } from "js-yaml";
 import { KubeClient, KubeObject } from "../kube/client";
 import { Resource } from "../kube/resources";
+import { secretReaderRbac } from "../scripts/build/artifacts";
+import { applyIdentity, moduleServiceAccount, requestToken, writeTokenKubeconfig } from "./identity";
 import { createCa, issueCert } from "./plane/pki";
 import { freePorts } from "./plane/ports";
 import { waitFor } from "./plane/wait";
@@ -73,13 +75,18 @@ function sourceHash(): string {
       else if (e.name.endsWith(".ts") || e.name.endsWith(".yaml")) h.update(p).update(fs.readFileSync(p));
     }
   };
-  for (const d of ["api", "kube", "capabilities", "generators", "templates"])
+  for (const d of ["api", "kube", "capabilities", "generators", "templates", "scripts/build"])
     if (fs.existsSync(path.join(ROOT, d))) walk(path.join(ROOT, d));
   h.update(fs.readFileSync(path.join(ROOT, "pepr.ts"))).update(fs.readFileSync(path.join(ROOT, "package.json")));
+  h.update(fs.readFileSync(path.join(ROOT, "scripts", "post-build.ts")));
   return h.digest("hex");
 }
 
-/** `npx pepr build` (offline; ~20 s) unless dist/ already holds a build of the current sources. */
+/**
+ * `npm run build` (offline; ~20 s): `pepr build`, then scripts/post-build.ts, so dist/ holds exactly what users
+ * install (the identity the module runs under here comes from that manifest). Skipped when dist/ already holds a
+ * build of the current sources.
+ */
 export function buildModule(): void {
   const stamp = path.join(DIST, ".source-hash");
   const hash = sourceHash();
@@ -89,12 +96,20 @@ export function buildModule(): void {
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, PEPR_NODE_WARNINGS: "false" },
   });
+  execFileSync(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join("scripts", "post-build.ts")], {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   fs.writeFileSync(stamp, hash);
 }
 
 export interface ModuleProcess {
   port: number;
   logFile: string;
+  /** The kubeconfig the module runs with: a token of its own ServiceAccount (see local/identity.ts). */
+  kubeconfig: string;
+  /** http://127.0.0.1:<readinessPort>/readyz answers 503 while a CRD is missing or a watch is down. */
+  readinessPort: number;
   /** Kills the process (SIGKILL when hard, as a crash would) and, unless keepWebhooks, removes its webhooks. */
   stop(opts?: { hard?: boolean; keepWebhooks?: boolean }): Promise<void>;
   /** Starts the process again on the same port (after stop with keepWebhooks). */
@@ -111,10 +126,15 @@ export async function startModule(opts: {
   kubeconfig: string;
   dir: string;
   env?: Record<string, string>;
+  /**
+   * Namespaces beyond the manifest's default (scripts/build/artifacts.ts) whose Secrets the module may read, as the
+   * chart value ocloudSecretNamespaces grants them: where a caller's OClouds keep their kubeconfig Secrets.
+   */
+  secretNamespaces?: string[];
 }): Promise<ModuleProcess> {
   buildModule();
   const admin = await KubeClient.create({ file: opts.kubeconfig, fieldManager: "o-cloud-provisioner-harness" });
-  const [port] = await freePorts(1);
+  const [port, readinessPort] = await freePorts(2);
   const apiPath = randomBytes(16).toString("hex");
   fs.mkdirSync(opts.dir, { recursive: true });
   // The API server calls the webhooks at https://localhost:<port>; Pepr's dev TLS needs a DNS name, not an IP.
@@ -141,9 +161,19 @@ export async function startModule(opts: {
     PeprStoreCRD as KubeObject,
   );
 
+  // The module runs under the identity it ships with (the manifest's ServiceAccount, roles and bindings), never as
+  // the plane's admin, so a permission the manifest lacks fails here as it would in a cluster. The harness keeps
+  // admin for what a cluster install does itself (webhooks, the PeprStore CRD, namespaces).
+  const manifestDocs = (loadAll(fs.readFileSync(MANIFEST, "utf8")) as KubeObject[]).filter(Boolean);
+  await applyIdentity(admin, manifestDocs, (opts.secretNamespaces ?? []).flatMap(secretReaderRbac) as KubeObject[]);
+  const sa = moduleServiceAccount(manifestDocs);
+  const moduleKubeconfig = path.join(opts.dir, "module.kubeconfig");
+  const user = `system:serviceaccount:${sa.namespace}:${sa.name}`;
+  writeTokenKubeconfig(moduleKubeconfig, opts.kubeconfig, user, await requestToken(admin, sa));
+
   // The webhook configurations exactly as `pepr build` generated them, served from this process instead of a Service.
   const caBundle = fs.readFileSync(ca.cert).toString("base64");
-  const webhookConfigs = (loadAll(fs.readFileSync(MANIFEST, "utf8")) as KubeObject[]).filter(
+  const webhookConfigs = manifestDocs.filter(
     d => d?.kind === "MutatingWebhookConfiguration" || d?.kind === "ValidatingWebhookConfiguration",
   );
   const register = async () => {
@@ -182,12 +212,13 @@ export async function startModule(opts: {
         ...process.env,
         ...peprEnv(),
         ...opts.env,
-        KUBECONFIG: opts.kubeconfig,
+        KUBECONFIG: moduleKubeconfig,
         PEPR_MODE: "dev",
         PEPR_API_PATH: apiPath,
         SSL_KEY_PATH: keyFile,
         SSL_CERT_PATH: certFile,
         OCP_MODULE_PORT: String(port),
+        OCP_READINESS_PORT: String(readinessPort), // capabilities/health.ts: /readyz (watches synced, CRDs present)
         LOG_LEVEL: process.env.OCP_MODULE_LOG_LEVEL ?? "info",
         PEPR_NODE_WARNINGS: "false",
       },
@@ -201,6 +232,8 @@ export async function startModule(opts: {
   return {
     port,
     logFile,
+    kubeconfig: moduleKubeconfig,
+    readinessPort,
     async stop(o = {}) {
       if (child && child.exitCode === null) {
         const exited = new Promise(r => child!.once("exit", r));

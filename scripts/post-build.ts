@@ -4,7 +4,14 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { clusterTemplateChartTemplate, fixChartYaml, fixManifest, fixValues, fixValuesSchema } from "./build/artifacts";
+import {
+  clusterTemplateChartTemplate,
+  fixChartYaml,
+  fixManifest,
+  fixValues,
+  fixValuesSchema,
+  secretReaderChartTemplate,
+} from "./build/artifacts";
 
 const ROOT = path.resolve(__dirname, "..");
 const DIST = path.join(ROOT, "dist");
@@ -32,6 +39,7 @@ fs.writeFileSync(path.join(chartDir, "values.schema.json"), fixValuesSchema(read
 fs.mkdirSync(path.join(chartDir, "crds"), { recursive: true });
 for (const f of crdFiles) fs.copyFileSync(path.join(crdDir, f), path.join(chartDir, "crds", f));
 fs.writeFileSync(path.join(chartDir, "templates", "default-clustertemplate.yaml"), clusterTemplateChartTemplate(template));
+fs.writeFileSync(path.join(chartDir, "templates", "ocloud-secret-roles.yaml"), secretReaderChartTemplate());
 fs.writeFileSync(
   manifestFile,
   fixManifest(

@@ -8,6 +8,7 @@ import type { FocomProvisioningRequestSpec } from "../../api/generated/types";
 import type { TemplateInfoObject } from "../../generators/templates";
 import { R } from "../../kube/resources";
 import { errorMessage, isIgnoredNamespace, isWatcher, localClient, once, settings } from "../runtime";
+import { isAllowedOCloudNamespace } from "../environment";
 import {
   AdmissionView,
   isRemoteDenial,
@@ -36,13 +37,19 @@ export async function admissionView(namespace: string, spec: FocomProvisioningRe
     oClouds: () => cache.inNamespace(cache.oclouds, namespace),
     templateInfos: () => cache.inNamespace(cache.templateInfos, namespace),
     isIgnoredNamespace,
+    isAllowedOCloudNamespace: ns => isAllowedOCloudNamespace(ns),
   };
   if (!referencesMissing(spec, cached)) return cached;
   const [oclouds, templateInfos] = await Promise.all([
     cache.client.list<OCloudObject>(R.OCloud, { namespace }),
     cache.client.list<TemplateInfoObject>(R.TemplateInfo, { namespace }),
   ]);
-  return { oClouds: () => oclouds, templateInfos: () => templateInfos, isIgnoredNamespace };
+  return {
+    oClouds: () => oclouds,
+    templateInfos: () => templateInfos,
+    isIgnoredNamespace,
+    isAllowedOCloudNamespace: ns => isAllowedOCloudNamespace(ns),
+  };
 }
 
 /** The connections to the O-Clouds: the controller's in the watcher (and dev mode), else admission's own. */

@@ -25,6 +25,8 @@ export interface AdmissionView {
   templateInfos(): TemplateInfoObject[];
   /** Namespaces the module's admission ignores (capabilities/runtime.ts); absent = none. */
   isIgnoredNamespace?(namespace: string): boolean;
+  /** The allow-list of target namespaces (capabilities/environment.ts OCP_OCLOUD_NAMESPACES); absent = all. */
+  isAllowedOCloudNamespace?(namespace: string): boolean;
 }
 
 export interface RequestInput {
@@ -57,6 +59,12 @@ export function validateRequest(input: RequestInput, view: AdmissionView): Viola
       field: "spec.oCloudNamespace",
       rule: "namespace-served",
       message: `spec.oCloudNamespace: the module ignores namespace ${target} (its admission webhooks skip it), so a ProvisioningRequest there would never be provisioned; choose another namespace`,
+    });
+  } else if (view.isAllowedOCloudNamespace && !view.isAllowedOCloudNamespace(target)) {
+    out.push({
+      field: "spec.oCloudNamespace",
+      rule: "namespace-allowed",
+      message: `spec.oCloudNamespace: rule namespace-allowed: namespace ${target} is not among the namespaces requests may target (OCP_OCLOUD_NAMESPACES)`,
     });
   }
   out.push(

@@ -7,6 +7,8 @@ import { TemplateInfoObject, templateNameOf } from "../../generators/templates";
 import { keyOf } from "../../kube/informer";
 import { KubeObject } from "../../kube/client";
 import { startResync, WorkQueue } from "../../kube/queue";
+import { queueMetrics } from "../../kube/metrics";
+import { setRemoteReachable } from "../metrics";
 import { R } from "../../kube/resources";
 import { errorMessage, localClient, Log, once, settings } from "../runtime";
 import { FocomCache, OCloudObject } from "./cache";
@@ -44,6 +46,7 @@ export const focomController = once(async (): Promise<FocomController> => {
     },
     // An O-Cloud going away or coming back, or its kubeconfig changing, concerns every request on it.
     onHealthChange: key => requeueConnection(key),
+    onWatchState: (key, healthy) => setRemoteReachable(key, healthy),
     onSecretChange: key => requeueConnection(key),
   });
   const requeueConnection = (key: string) =>
@@ -56,6 +59,7 @@ export const focomController = once(async (): Promise<FocomController> => {
   });
   const queue = new WorkQueue(key => reconciler.reconcile(key), {
     concurrency: settings.reconcileConcurrency,
+    metrics: queueMetrics("focom"),
     onError: (key, e, attempt) =>
       Log.warn({ key, attempt }, `reconcile of FocomProvisioningRequest ${key} failed: ${errorMessage(e)}`),
   });

@@ -1,12 +1,14 @@
 /** Capability focom: wiring only. FocomProvisioningRequest -> ProvisioningRequest on a local or remote O-Cloud. */
 import { Capability, Log, PeprMutateRequest, PeprValidateRequest } from "pepr";
 import { setWatchLogger } from "../../kube/watch-health";
-import { FocomProvisioningRequest } from "../../api/kinds";
+import { FocomProvisioningRequest, OCloud } from "../../api/kinds";
 import type { KubeObject } from "../../kube/types";
 import { errorMessage } from "../runtime";
 import { denialMessage, mutateRequest, validateRequest } from "./admission";
 import { admissionView, judgeOnOCloud } from "./admission-view";
 import { focomController } from "./controller";
+import { ocloudDenialMessage, ocloudViolations } from "./ocloud-admission";
+import { countDenials, installMetrics } from "../metrics";
 
 export const Focom = new Capability({
   name: "focom",
@@ -16,6 +18,9 @@ export const Focom = new Capability({
 // The module's own list+watch loops (kube/client) log one line when a control-plane outage cuts them and one when
 // they are back; they go to Pepr's log with everything else.
 setWatchLogger({ warn: m => Log.warn(m), info: m => Log.info(m) });
+
+// Metrics on Pepr's /metrics (capabilities/metrics.ts): requests by state from the controller's informer.
+installMetrics({ requests: { FocomProvisioningRequest: async () => (await focomController()).cache.requests } });
 
 const { When } = Focom;
 
@@ -44,9 +49,11 @@ When(FocomProvisioningRequest)
     };
     const view = await admissionView(namespace, spec);
     const violations = validateRequest(input, view);
+    countDenials("FocomProvisioningRequest", violations);
     if (violations.length) return req.Deny(denialMessage(violations), 422);
     if (input.operation === "UPDATE" && JSON.stringify(spec) === JSON.stringify(input.oldSpec)) return req.Approve();
     const judged = await judgeOnOCloud({ ...input, uid: req.Raw.metadata?.uid, generation: req.Raw.metadata?.generation }, view);
+    if (judged.denial) countDenials("FocomProvisioningRequest", [{ rule: "ocloud-dry-run" }]);
     return judged.denial ? req.Deny(judged.denial, 422) : req.Approve(judged.warnings.length ? judged.warnings : undefined);
   })
   .Reconcile(async fpr => {
@@ -61,4 +68,14 @@ When(FocomProvisioningRequest)
       Log.error(`cannot queue deletion of FocomProvisioningRequest ${fpr.metadata?.name}: ${errorMessage(e)}`);
     }
     return false;
+  });
+
+// An OCloud may name only a Secret of its own namespace (no confused deputy: capabilities/focom/ocloud-admission.ts).
+When(OCloud)
+  .IsCreatedOrUpdated()
+  .Validate((req: PeprValidateRequest<OCloud>) => {
+    const namespace = req.Raw.metadata?.namespace ?? req.Request.namespace ?? "default";
+    const violations = ocloudViolations(namespace, req.Raw.spec);
+    countDenials("OCloud", violations);
+    return violations.length ? req.Deny(ocloudDenialMessage(violations), 422) : req.Approve();
   });

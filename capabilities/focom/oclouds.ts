@@ -33,6 +33,8 @@ export interface ConnectionOptions {
   onRemoteChange?(remote: KubeObject): void;
   /** The watch of a connection failed (healthy false) or recovered (healthy true). */
   onHealthChange?(key: string, healthy: boolean): void;
+  /** Every report of a connection's watch, changed or not (synced: true; failed: false), e.g. for a gauge. */
+  onWatchState?(key: string, healthy: boolean): void;
   /** The Secret a connection was built from changed: the next connect rebuilds the client. */
   onSecretChange?(key: string): void;
 }
@@ -62,6 +64,9 @@ export class OCloudConnections {
 
     const namespace = ref.namespace || ocloud.metadata.namespace!;
     const where = `Secret ${namespace}/${ref.name} of OCloud ${ocloud.metadata.namespace}/${ocloud.metadata.name}`;
+    // Admission denies this (ocloud-admission.ts); an OCloud stored before that rule existed is refused here too.
+    if (namespace !== ocloud.metadata.namespace)
+      throw new OCloudConfigError("SecretNamespaceNotAllowed", `${where}: an OCloud may only name a Secret of its own namespace`);
     let secret: KubeObject | undefined;
     try {
       secret = await this.opts.readSecret(ref.name, namespace);
@@ -140,6 +145,7 @@ export class OCloudConnections {
 
   private watchRemote(key: string, entry: Entry, client: KubeClient): () => void {
     const health = (healthy: boolean) => {
+      this.opts.onWatchState?.(key, healthy);
       if (entry.healthy === healthy) return;
       entry.healthy = healthy;
       this.opts.onHealthChange?.(key, healthy);

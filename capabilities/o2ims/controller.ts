@@ -5,6 +5,7 @@
  * request is gone. Requests in the namespaces admission ignores are never queued (capabilities/runtime.ts).
  */
 import { startResync, WorkQueue } from "../../kube/queue";
+import { queueMetrics } from "../../kube/metrics";
 import { keyOf } from "../../kube/informer";
 import { KubeObject } from "../../kube/client";
 import { claimsNamespace, errorMessage, isIgnoredNamespace, localClient, Log, once, settings } from "../runtime";
@@ -27,6 +28,7 @@ export const o2imsController = once(async (): Promise<O2imsController> => {
   const reconciler = new RequestReconciler(client, cache);
   const queue = new WorkQueue(key => reconciler.reconcile(key), {
     concurrency: settings.reconcileConcurrency,
+    metrics: queueMetrics("o2ims"),
     onError: (key, e, attempt) =>
       Log.warn({ key, attempt }, `reconcile of ProvisioningRequest ${key} failed: ${errorMessage(e)}`),
   });

@@ -5,6 +5,8 @@ import { ProvisioningRequest } from "../../api/kinds";
 import { denialMessage, defaultRequest, validateRequest } from "./admission";
 import { admissionView } from "./admission-view";
 import { o2imsController } from "./controller";
+import { countDenials, installMetrics } from "../metrics";
+import { ADMISSION_NEEDS, missingCrdDenial, missingFor, startHealth } from "../health";
 import { errorMessage } from "../runtime";
 import type { KubeObject } from "../../kube/types";
 
@@ -17,17 +19,30 @@ export const O2ims = new Capability({
 // they are back; they go to Pepr's log with everything else.
 setWatchLogger({ warn: m => Log.warn(m), info: m => Log.info(m) });
 
+// Metrics on Pepr's /metrics (capabilities/metrics.ts): requests by state from the controller's informer.
+installMetrics({ requests: { ProvisioningRequest: async () => (await o2imsController()).cache.requests } });
+
+// Readiness and the CRD check (capabilities/health.ts); not while `pepr build` loads the module for its bindings.
+if (process.env.PEPR_MODE !== "build") void startHealth();
+
 const { When } = O2ims;
 
 When(ProvisioningRequest)
   .IsCreatedOrUpdated()
   .Mutate(async (req: PeprMutateRequest<ProvisioningRequest>) => {
     if (req.Raw.metadata?.deletionTimestamp || !req.Raw.spec) return;
+    // Without a CRD the admission view never syncs: leave the request to Validate, which denies naming the CRD.
+    if ((await missingFor(ADMISSION_NEEDS.o2ims)).length) return;
     const defaulted = defaultRequest(req.Raw.spec, await admissionView());
     if (defaulted) req.Merge({ spec: defaulted });
   })
   .Validate(async (req: PeprValidateRequest<ProvisioningRequest>) => {
     if (req.Raw.metadata?.deletionTimestamp) return req.Approve();
+    const missing = await missingFor(ADMISSION_NEEDS.o2ims);
+    if (missing.length) {
+      countDenials("ProvisioningRequest", [{ rule: "crd-missing" }]);
+      return req.Deny(missingCrdDenial("ProvisioningRequest", missing), 503);
+    }
     const violations = validateRequest(
       {
         operation: req.Request.operation === "UPDATE" ? "UPDATE" : "CREATE",
@@ -38,6 +53,7 @@ When(ProvisioningRequest)
       },
       await admissionView(),
     );
+    countDenials("ProvisioningRequest", violations);
     return violations.length ? req.Deny(denialMessage(violations), 422) : req.Approve();
   })
   .Reconcile(async pr => {

@@ -11,6 +11,10 @@
  *   filesystem stays writable: Pepr 1.1.4's controller image writes the decompressed module to /app at start
  *   (node_modules/pepr/dist/controller.js), and /app also holds the image's node_modules, so no emptyDir can cover it.
  * - Memory: the watcher's limit is sized from `npm run bench` (peak RSS 421 MB at N = 500) with headroom.
+ * - Secrets: the module reads only the kubeconfig Secret each OCloud names, and an OCloud may name only a Secret of
+ *   its own namespace (admission), so Secrets are readable in the namespaces configured for OClouds only: a Role +
+ *   RoleBinding per namespace (chart value ocloudSecretNamespaces, templated; the manifest carries the default
+ *   list), never a cluster-wide rule (package.json's pepr.rbac has none, and a unit test keeps it so).
  */
 import { dump, load, loadAll } from "js-yaml";
 
@@ -22,6 +26,45 @@ export const SECCOMP = { type: "RuntimeDefault" } as const;
 export const WATCHER_RESOURCES = { requests: { memory: "512Mi", cpu: "200m" }, limits: { memory: "768Mi", cpu: "1" } };
 /** Admission replicas hold informers over templates, ByoHosts and requests only. */
 export const ADMISSION_RESOURCES = { requests: { memory: "256Mi", cpu: "200m" }, limits: { memory: "512Mi", cpu: "500m" } };
+
+/** Where OClouds and their kubeconfig Secrets live by default (seed 002's namespace); chart value ocloudSecretNamespaces. */
+export const DEFAULT_OCLOUD_SECRET_NAMESPACES = ["o2ims"];
+/** The module's ServiceAccount as Pepr 1.1.4 names it (pepr-<uuid> in pepr-system). */
+export const MODULE_SERVICE_ACCOUNT = { name: "pepr-o-cloud-provisioner", namespace: "pepr-system" } as const;
+const SECRET_READER = `${MODULE_SERVICE_ACCOUNT.name}-ocloud-secrets`;
+const SECRET_RULE = { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch"] };
+
+/** The Role + RoleBinding that let the module read Secrets in one namespace (and nowhere else). */
+export function secretReaderRbac(namespace: string): Obj[] {
+  const metadata = { name: SECRET_READER, namespace, labels: { "app.kubernetes.io/part-of": "o-cloud-provisioner" } };
+  return [
+    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata, rules: [SECRET_RULE] },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata,
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: SECRET_READER },
+      subjects: [{ kind: "ServiceAccount", ...MODULE_SERVICE_ACCOUNT }],
+    },
+  ];
+}
+
+/** The same per namespace of .Values.ocloudSecretNamespaces, as a chart template. */
+export function secretReaderChartTemplate(): string {
+  const [role, binding] = secretReaderRbac("__NS__").map(o => dump(o, { lineWidth: -1, noRefs: true }));
+  const body = `${role}---\n${binding}`.replace(/__NS__/g, "{{ $ns }}");
+  return `{{- range $ns := .Values.ocloudSecretNamespaces }}\n---\n${body}{{- end }}\n`;
+}
+
+/**
+ * Pepr's readinessProbe asks /healthz, which is OK whenever the server is up; the module's own /readyz
+ * (capabilities/health.ts) fails while a CRD it needs is missing or a watch is disconnected.
+ */
+export const READINESS_PORT = 3001;
+export const READINESS_PROBE = {
+  httpGet: { path: "/readyz", port: READINESS_PORT, scheme: "HTTP" },
+  initialDelaySeconds: 10,
+};
 
 const YAML_OPTS = { lineWidth: -1, noRefs: true } as const;
 
@@ -59,6 +102,7 @@ export function fixValuesSchema(text: string): string {
   const seccomp = { type: "object", properties: { type: { type: "string" } }, additionalProperties: false };
   def("SecurityContext").seccompProfile = seccomp;
   def("ContainerSecurityContext").seccompProfile = seccomp;
+  def("Values").ocloudSecretNamespaces = { type: "array", items: { type: "string" } };
   def("Values").defaultClusterTemplate = {
     type: "object",
     properties: { enabled: { type: "boolean" } },
@@ -82,8 +126,11 @@ export function fixValues(text: string): string {
       seccompProfile: SECCOMP,
     };
     v.resources = resources;
+    v.readinessProbe = READINESS_PROBE;
   }
   values.defaultClusterTemplate = { enabled: true };
+  // Namespaces whose Secrets the module may read: those of the OClouds (and so of their kubeconfig Secrets).
+  values.ocloudSecretNamespaces = DEFAULT_OCLOUD_SECRET_NAMESPACES;
   return dump(values, YAML_OPTS);
 }
 
@@ -93,12 +140,24 @@ export function clusterTemplateChartTemplate(templateYaml: string): string {
   return `{{- if .Values.defaultClusterTemplate.enabled }}\n${templateYaml.trimEnd()}\n{{- end }}\n`;
 }
 
-/** The manifest: CRDs first, Pepr's objects with the pod fixes, the default ClusterTemplate last. */
-export function fixManifest(manifest: string, crds: string[], clusterTemplate: string): string {
-  // Idempotent: CRDs and ClusterTemplates from an earlier run are dropped before they are added again.
-  const docs = (loadAll(manifest) as unknown[])
-    .filter(isObj)
-    .filter(d => d.kind !== "CustomResourceDefinition" && d.kind !== "ClusterTemplate");
+/**
+ * The manifest: CRDs first, Pepr's objects with the pod fixes, the Secret readers of the default OCloud namespaces
+ * (with those namespaces), the default ClusterTemplate last.
+ */
+export function fixManifest(
+  manifest: string,
+  crds: string[],
+  clusterTemplate: string,
+  secretNamespaces: string[] = DEFAULT_OCLOUD_SECRET_NAMESPACES,
+): string {
+  // Idempotent: what an earlier run added is dropped before it is added again.
+  const added = (d: Obj) =>
+    d.kind === "CustomResourceDefinition" ||
+    d.kind === "ClusterTemplate" ||
+    (isObj(d.metadata) &&
+      (d.metadata.name === SECRET_READER ||
+        (d.metadata.labels as Obj | undefined)?.["app.kubernetes.io/part-of"] === "o-cloud-provisioner"));
+  const docs = (loadAll(manifest) as unknown[]).filter(isObj).filter(d => !added(d));
   for (const d of docs) {
     if (d.kind !== "Deployment") continue;
     const spec = ((d.spec as Obj).template as Obj).spec as Obj;
@@ -106,9 +165,18 @@ export function fixManifest(manifest: string, crds: string[], clusterTemplate: s
     spec.securityContext = { ...(spec.securityContext as Obj), seccompProfile: SECCOMP };
     for (const c of spec.containers as Obj[]) {
       c.securityContext = { ...(c.securityContext as Obj), seccompProfile: SECCOMP };
+      c.readinessProbe = READINESS_PROBE;
       c.resources = role === "watcher" ? WATCHER_RESOURCES : ADMISSION_RESOURCES;
     }
   }
-  const parts = [...crds.map(c => load(c) as Obj), ...docs, load(clusterTemplate) as Obj];
+  const secretNs = secretNamespaces.flatMap(ns => [
+    {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: ns, labels: { "app.kubernetes.io/part-of": "o-cloud-provisioner" } },
+    },
+    ...secretReaderRbac(ns),
+  ]);
+  const parts = [...crds.map(c => load(c) as Obj), ...docs, ...secretNs, load(clusterTemplate) as Obj];
   return parts.map(p => dump(p, YAML_OPTS)).join("---\n");
 }

@@ -10,7 +10,13 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { loadAll } from "js-yaml";
-import { buildModule } from "../../local/module";
+import { buildModule, ModuleProcess, startModule } from "../../local/module";
+import { installCrds } from "../../local/plane/crds";
+import { registerHost } from "../../local/sim/hosts";
+import { Simulator } from "../../local/sim/simulator";
+import { KubeClient, KubeError, KubeObject } from "../../kube/client";
+import { R } from "../../kube/resources";
+import { load } from "js-yaml";
 import { runLastLine } from "../../local/plane/binaries";
 import { Plane, startPlane } from "../../local/plane/plane";
 import { waitFor } from "../../local/plane/wait";
@@ -111,5 +117,215 @@ describe("installing on a plane", () => {
     await expect(kubectl("get", "focomreq", "-A")).resolves.toBeDefined();
     const { stdout: sa } = await kubectl("get", "serviceaccount", "-n", "pepr-system", "-o", "name");
     expect(sa).toContain("serviceaccount/pepr-o-cloud-provisioner");
+  });
+});
+
+/**
+ * The module as installed: after the manifest and chart above, it runs under the ServiceAccount they created (a
+ * TokenRequest token, local/module.ts), takes a request to fulfilled, and its identity reads Secrets only in the
+ * OCloud namespaces; confused-deputy requests are denied at admission naming the rule.
+ */
+describe("the module under its own identity, on the installed plane", () => {
+  const SA = "system:serviceaccount:pepr-system:pepr-o-cloud-provisioner";
+  let plane: Plane;
+  let mod: ModuleProcess;
+  let sim: Simulator;
+  let admin: KubeClient;
+  beforeAll(async () => {
+    plane = await startPlane({ crds: "none" });
+    const kubectl = (...args: string[]) => run("kubectl", ["--kubeconfig", plane.kubeconfig, ...args], { maxBuffer: 32 << 20 });
+    await waitFor(
+      async () => {
+        try {
+          await kubectl("apply", "--server-side", "-f", MANIFEST);
+          return true;
+        } catch (e) {
+          if (/no matches for kind|ensure CRDs are installed first/.test(String((e as { stderr?: string }).stderr))) return false;
+          throw e;
+        }
+      },
+      { timeoutMs: 60_000, message: "kubectl apply --server-side of the manifest" },
+    );
+    await installCrds(plane, "upstream");
+    admin = await plane.client("chart-it");
+    // The installed webhooks call the module's Service, which has no pods here: the module runs as a local process
+    // and startModule registers the same webhooks pointed at it.
+    await kubectl("delete", "mutatingwebhookconfiguration,validatingwebhookconfiguration", "pepr-o-cloud-provisioner");
+    await admin.apply(R.Namespace, { metadata: { name: "edge" } });
+    for (const id of [1, 2])
+      await registerHost(admin, { name: `h-${id}`, labels: { "host-id": String(id) }, ip: `10.20.0.${id}` });
+    sim = new Simulator(await plane.client("capi-simulator"), { stepDelayMs: 50 });
+    await sim.start();
+    mod = await startModule({ kubeconfig: plane.kubeconfig, dir: path.join(plane.dir, "module") });
+  }, 300_000);
+  afterAll(async () => {
+    sim?.stop();
+    await mod?.stop();
+    await plane?.stop();
+  });
+
+  const canI = async (...args: string[]) =>
+    (
+      await run("kubectl", ["--kubeconfig", plane.kubeconfig, "auth", "can-i", ...args, `--as=${SA}`]).catch(
+        (e: { stdout?: string }) => ({ stdout: e.stdout ?? "" }),
+      )
+    ).stdout.trim();
+
+  it("runs with a token of its ServiceAccount, not as admin", async () => {
+    const { stdout } = await run("kubectl", [
+      "--kubeconfig",
+      mod.kubeconfig,
+      "auth",
+      "whoami",
+      "-o",
+      "jsonpath={.status.userInfo.username}",
+    ]);
+    expect(stdout).toBe(SA);
+  });
+
+  it("reads Secrets only in the OCloud namespaces (kubectl auth can-i as the ServiceAccount)", async () => {
+    expect(await canI("get", "secrets", "-n", "o2ims")).toBe("yes");
+    expect(await canI("list", "secrets", "-n", "o2ims")).toBe("yes");
+    for (const ns of ["kube-system", "default", "edge", "pepr-system"])
+      expect([ns, await canI("get", "secrets", "-n", ns)]).toEqual([ns, "no"]);
+    expect(await canI("list", "secrets", "--all-namespaces")).toBe("no");
+    expect(await canI("create", "secrets", "-n", "o2ims")).toBe("no");
+    expect(await canI("patch", "byohosts.infrastructure.cluster.x-k8s.io", "-n", "default")).toBe("no");
+  });
+
+  it("takes a ProvisioningRequest to fulfilled with the installed default ClusterTemplate", async () => {
+    await admin.create(R.ProvisioningRequest, {
+      apiVersion: "o2ims.provisioning.oran.org/v1alpha1",
+      kind: "ProvisioningRequest",
+      metadata: { name: "as-installed", namespace: "edge" },
+      spec: {
+        templateName: "byoh-workload-cluster",
+        templateVersion: "v1",
+        templateParameters: {
+          clusterName: "as-installed",
+          k8sVersion: "v1.32.0",
+          controlPlaneEndpoint: "10.20.1.1",
+          hosts: { masters: [{ hostId: 1, hostName: "h-1" }], workers: [{ hostId: 2, hostName: "h-2" }] },
+        },
+      },
+    });
+    type PR = KubeObject & { status?: { provisioningStatus?: { provisioningState?: string } } };
+    let last: PR | undefined;
+    await waitFor(
+      async () => {
+        last = await admin.find<PR>(R.ProvisioningRequest, "as-installed", "edge");
+        return last?.status?.provisioningStatus?.provisioningState === "fulfilled";
+      },
+      { timeoutMs: 90_000, message: "ProvisioningRequest edge/as-installed fulfilled" },
+    ).catch((e: Error) => {
+      throw new Error(`${e.message} (last status: ${JSON.stringify(last?.status)})`);
+    });
+  });
+
+  it("denies an OCloud whose secretRef names another namespace, naming the rule", async () => {
+    const e = await admin
+      .create(R.OCloud, {
+        metadata: { name: "elsewhere", namespace: "edge" },
+        spec: { secretRef: { name: "kc", namespace: "o2ims" } },
+      } as KubeObject)
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect(e).toBeInstanceOf(KubeError);
+    expect((e as KubeError).message).toContain("rule secret-same-namespace");
+  });
+
+  it("denies a FocomProvisioningRequest targeting kube-system", async () => {
+    await admin.apply(R.OCloud, { metadata: { name: "here", namespace: "edge" }, spec: {} });
+    const template = load(
+      fs
+        .readFileSync(path.join(ROOT, "examples", "seed-000-focom-request.yaml"), "utf8")
+        .split(/^---$/m)
+        .find(d => /kind: TemplateInfo/.test(d))!,
+    ) as KubeObject;
+    await admin.apply(R.TemplateInfo, { ...template, metadata: { ...template.metadata, namespace: "edge" } });
+    const e = await admin
+      .create(R.FocomProvisioningRequest, {
+        metadata: { name: "to-kube-system", namespace: "edge" },
+        spec: {
+          oCloudId: "here",
+          oCloudNamespace: "kube-system",
+          templateName: "byoh-workload-cluster",
+          templateParameters: { clusterName: "ks", hosts: { masters: [{ hostId: 1, hostName: "h-1" }] } },
+        },
+      } as KubeObject)
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect(e).toBeInstanceOf(KubeError);
+    expect((e as KubeError).message).toContain("spec.oCloudNamespace: the module ignores namespace kube-system");
+  });
+
+  it("ships the O-Cloud identity an SMO's kubeconfig needs: ProvisioningRequests only", async () => {
+    await run("kubectl", [
+      "--kubeconfig",
+      plane.kubeconfig,
+      "apply",
+      "-f",
+      path.join(ROOT, "deploy", "ocloud-kubeconfig-identity.yaml"),
+    ]);
+    const smo = "system:serviceaccount:pepr-system:o-cloud-provisioner-smo";
+    const can = async (...args: string[]) =>
+      (
+        await run("kubectl", ["--kubeconfig", plane.kubeconfig, "auth", "can-i", ...args, `--as=${smo}`]).catch(
+          (e: { stdout?: string }) => ({ stdout: e.stdout ?? "" }),
+        )
+      ).stdout.trim();
+    for (const verb of ["create", "patch", "delete", "watch"])
+      expect([verb, await can(verb, "provisioningrequests.o2ims.provisioning.oran.org", "-n", "edge")]).toEqual([verb, "yes"]);
+    expect(await can("get", "secrets", "-n", "edge")).toBe("no");
+    expect(await can("create", "clusters.cluster.x-k8s.io", "-n", "edge")).toBe("no");
+  });
+
+  it("serves the module's metrics on Pepr's /metrics, moved by what the tests above did", async () => {
+    const https = await import("node:https");
+    const text = await new Promise<string>((resolve, reject) => {
+      https
+        .get({ host: "127.0.0.1", port: mod.port, path: "/metrics", rejectUnauthorized: false }, res => {
+          let body = "";
+          res.on("data", c => (body += c));
+          res.on("end", () => resolve(body));
+        })
+        .on("error", reject);
+    });
+    const value = (series: string) => {
+      const line = text.split("\n").find(l => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+    expect(text).toContain("pepr_validate"); // Pepr's own metrics are still there
+    expect(value('ocp_workqueue_adds_total{queue="o2ims"}')).toBeGreaterThan(0);
+    expect(value('ocp_workqueue_depth{queue="o2ims"}')).toBeDefined();
+    expect(value('ocp_reconcile_duration_seconds_count{controller="o2ims",result="success"}')).toBeGreaterThan(0);
+    expect(value('ocp_requests{kind="ProvisioningRequest",state="fulfilled"}')).toBe(1);
+    expect(value('ocp_request_time_to_fulfilled_seconds_count{kind="ProvisioningRequest"}')).toBe(1);
+    expect(text).toMatch(/^ocp_request_stage_duration_seconds_count\{kind="ProvisioningRequest",stage="[A-Za-z]+"\} [1-9]/m);
+    expect(value('ocp_admission_denials_total{kind="OCloud",rule="secret-same-namespace"}')).toBe(1);
+    expect(value('ocp_admission_denials_total{kind="FocomProvisioningRequest",rule="namespace-served"}')).toBe(1);
+    expect(text).toContain("# TYPE ocp_ocloud_reachable gauge");
+  });
+
+  it("is ready (capabilities/health.ts /readyz) with every CRD present and every watch connected", async () => {
+    const http = await import("node:http");
+    const get = () =>
+      new Promise<{ code: number; body: string }>((resolve, reject) => {
+        http
+          .get({ host: "127.0.0.1", port: mod.readinessPort, path: "/readyz" }, res => {
+            let body = "";
+            res.on("data", c => (body += c));
+            res.on("end", () => resolve({ code: res.statusCode ?? 0, body }));
+          })
+          .on("error", reject);
+      });
+    let last: { code: number; body: string } | undefined;
+    await waitFor(async () => (last = await get()).code === 200, { message: "readyz 200" }).catch((e: Error) => {
+      throw new Error(`${e.message}: ${last?.body}`);
+    });
   });
 });

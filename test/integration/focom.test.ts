@@ -44,7 +44,12 @@ const example = (file: string) => loadAll(fs.readFileSync(path.join(ROOT, "examp
 
 /** Creates the objects in order, as kubectl apply of the file would. */
 async function applyAll(client: KubeClient, objects: KubeObject[]): Promise<void> {
-  for (const obj of objects) await client.create(resourceFor(obj.apiVersion!, obj.kind!), obj);
+  for (const obj of objects) {
+    // A Namespace may exist already (startModule creates the OCloud Secret namespaces it grants the module), and
+    // kubectl apply accepts that.
+    if (obj.kind === "Namespace") await client.apply(R.Namespace, obj);
+    else await client.create(resourceFor(obj.apiVersion!, obj.kind!), obj);
+  }
 }
 
 const getFPR = (client: KubeClient, name: string, ns: string) => client.find<FPR>(R.FocomProvisioningRequest, name, ns);

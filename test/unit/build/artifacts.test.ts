@@ -102,6 +102,10 @@ describe("manifest", () => {
       "Namespace",
       "Deployment",
       "Deployment",
+      // the Secret readers of the default OCloud namespace (o2ims), with that namespace
+      "Namespace",
+      "Role",
+      "RoleBinding",
       "ClusterTemplate",
     ]);
     for (const d of docs.filter(x => x.kind === "Deployment")) {
