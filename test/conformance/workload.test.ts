@@ -29,7 +29,7 @@ let mod: ModuleProcess | undefined;
 let agents: HostAgents | undefined;
 /** What the status computation reads, with the real controllers, once the 1+2 request is fulfilled (or stuck). */
 let realView: Map<string, string> | undefined;
-const HOSTS = [1, 2, 3, 4].map(i => ({ name: `real-${i}`, labels: { "host-id": String(i) } }));
+const HOSTS = [1, 2, 3, 4, 5, 6, 7, 8].map(i => ({ name: `real-${i}`, labels: { "host-id": String(i) } }));
 const DECOYS = [
   { name: "decoy-10", labels: { "host-id": "10" } },
   { name: "decoy-x1", labels: { "host-id": "x1" } },
@@ -198,6 +198,66 @@ test("deletes, leaving nothing behind and the hosts released and still labelled"
     expect((await env.admin.get(R.ByoHost, `real-${i}`, NS)).metadata.labels?.["host-id"]).toBe(String(i));
   await waitFor(() => agents!.planes.size === 0, { timeoutMs: 30_000, message: "workload API server stopped" });
   report.push(`deleted in ${((Date.now() - t0) / 1000).toFixed(1)} s; hosts released, host-id labels kept`);
+});
+
+test("3 masters + 1 worker: the first master on a pinned host, then where real KCP waits, as our status names it", async () => {
+  const name = "ha";
+  const pr: PR = {
+    ...request([8]),
+    metadata: { name, namespace: NS },
+  };
+  pr.spec = {
+    ...pr.spec,
+    name: "ha cluster",
+    templateParameters: {
+      clusterName: name,
+      k8sVersion: "v1.32.0",
+      controlPlaneEndpoint: "127.0.10.101",
+      hosts: { masters: [host(5), host(6), host(7)], workers: [host(8)] },
+    },
+  };
+  const t0 = Date.now();
+  await env.admin.create(R.ProvisioningRequest, pr);
+  const kcpName = `${name}-control-plane`;
+  const kcpOf = () => env.admin.get(R.KubeadmControlPlane, kcpName, NS);
+  await waitFor(async () => ((await kcpOf()).status as { readyReplicas?: number })?.readyReplicas === 1, {
+    timeoutMs: 180_000,
+    intervalMs: 1000,
+    message: "first control-plane node Ready",
+  }).catch(async (e: Error) => {
+    throw new Error(`${e.message}\n${await snapshot()}`);
+  });
+  report.push(`3+1: first control-plane node Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  await new Promise(r => setTimeout(r, 45_000)); // what real KCP does next, given time
+  const machines = await env.admin.list(R.Machine, { namespace: NS, labelSelector: `cluster.x-k8s.io/cluster-name=${name}` });
+  const onHosts = machines.map(m => (m.status as { nodeRef?: { name: string } }).nodeRef?.name ?? `${m.metadata.name} (no node)`);
+  for (const n of onHosts.filter(n => !n.includes("no node"))) expect(["real-5", "real-6", "real-7", "real-8"]).toContain(n);
+  const got = (await env.admin.get<PR>(R.ProvisioningRequest, name, NS)).status;
+  report.push(`3+1 after 45 s more: machines on ${onHosts.join(", ")}`);
+  report.push(
+    `3+1 request: ${got?.provisioningStatus?.provisioningState}, stage ${got?.stage?.name}: ${got?.provisioningStatus?.provisioningMessage}`,
+  );
+  report.push(`3+1 KCP: ${conds(await kcpOf())}`);
+  for (const md of await env.admin.list(R.MachineSet, { namespace: NS, labelSelector: `cluster.x-k8s.io/cluster-name=${name}` }))
+    report.push(`3+1 MachineSet ${md.metadata.name}: ${conds(md)}`);
+  expect(got?.provisioningStatus?.provisioningState).toBe("progressing");
+  expect(got?.stage?.name).toBe("ControlPlaneProvisioning");
+
+  await env.admin.delete(R.ProvisioningRequest, name, NS);
+  await waitFor(async () => (await env.admin.find(R.ProvisioningRequest, name, NS)) === undefined, {
+    timeoutMs: 300_000,
+    intervalMs: 1000,
+    message: "ha deleted",
+  }).catch(async (e: Error) => {
+    throw new Error(`${e.message}\n${await snapshot()}`);
+  });
+  await waitFor(
+    async () =>
+      (await env.admin.list(R.ByoHost, { namespace: NS })).every(
+        h => !h.metadata.labels?.["cluster.x-k8s.io/cluster-name"] && !(h.status as { machineRef?: unknown }).machineRef,
+      ),
+    { timeoutMs: 60_000, message: "ha hosts released" },
+  );
 });
 
 test("the simulator runs the same request: differences in what the status computation reads", async () => {
