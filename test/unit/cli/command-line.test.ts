@@ -117,12 +117,14 @@ describe("render", () => {
 
 describe("start --help", () => {
   it("starts nothing: it returns at once and creates no plane", async () => {
-    const planes = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ocp-start-help-")), "planes");
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), "ocp-start-help-"));
+    const planes = path.join(parent, "planes");
     const r = await run([BIN, "start", "--help"], { env: { OCP_PLANES_DIR: planes } });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/--until-fulfilled/);
     expect(r.stderr).toBe("");
     expect(fs.existsSync(planes)).toBe(false);
+    fs.rmSync(parent, { recursive: true, force: true });
     // A plane needs seconds to start; this is the time of loading the command alone (on a busy machine).
     expect(r.ms).toBeLessThan(20_000);
   });

@@ -12,7 +12,13 @@ import { loadKubeConfig } from "../../../kube/kubeconfig";
 import { ocloud } from "../focom/fixtures";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "kc-"));
+const made: string[] = [];
+const tmp = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kc-"));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => made.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
 
 const TWO_CONTEXTS = `
 apiVersion: v1
