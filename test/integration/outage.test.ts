@@ -210,6 +210,11 @@ beforeAll(async () => {
   const kubeconfig = fs.readFileSync(ocloudPlane.kubeconfig, "utf8");
   for (const o of loadAll(fs.readFileSync(path.join(ROOT, "examples/seed-002-focom-request.yaml"), "utf8")) as KubeObject[]) {
     if (o.kind === "FocomProvisioningRequest") continue;
+    // startModule has created the namespace already (it grants the module Secret reads there), as the manifest does.
+    if (o.kind === "Namespace") {
+      await smo.apply(R.Namespace, o);
+      continue;
+    }
     await smo.create(resourceFor(o.apiVersion!, o.kind!), o.kind === "Secret" ? { ...o, stringData: { kubeconfig } } : o);
   }
 }, 400_000);
