@@ -19,6 +19,7 @@ export const FOCOM_GROUP = "focom.nephio.org";
 export const O2IMS_GROUP = "o2ims.provisioning.oran.org";
 const CAPI = "cluster.x-k8s.io";
 const INFRA = "infrastructure.cluster.x-k8s.io";
+const ADMISSION = "admissionregistration.k8s.io";
 
 export const R = {
   FocomProvisioningRequest: r(FOCOM_GROUP, "v1alpha1", "FocomProvisioningRequest", "focomprovisioningrequests"),
@@ -46,6 +47,8 @@ export const R = {
   ConfigMap: r("", "v1", "ConfigMap", "configmaps"),
   Event: r("", "v1", "Event", "events"),
   CustomResourceDefinition: r("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false),
+  MutatingWebhookConfiguration: r(ADMISSION, "v1", "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", false),
+  ValidatingWebhookConfiguration: r(ADMISSION, "v1", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", false),
 } as const;
 
 export const apiVersionOf = (res: Resource) => (res.group ? `${res.group}/${res.version}` : res.version);

@@ -10,7 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { loadAll } from "js-yaml";
 import { KubeClient, KubeObject } from "../kube/client";
-import { Resource } from "../kube/resources";
+import { R } from "../kube/resources";
 import { secretReaderRbac } from "../scripts/build/artifacts";
 import { applyIdentity, moduleServiceAccount, requestToken, writeTokenKubeconfig } from "./identity";
 import { createCa, issueCert } from "./plane/pki";
@@ -23,18 +23,6 @@ const DIST = path.join(ROOT, "dist");
 const BUNDLE = path.join(DIST, `pepr-${UUID}.js`);
 const MANIFEST = path.join(DIST, `pepr-module-${UUID}.yaml`);
 
-const MutatingWebhooks: Resource = {
-  group: "admissionregistration.k8s.io",
-  version: "v1",
-  kind: "MutatingWebhookConfiguration",
-  plural: "mutatingwebhookconfigurations",
-  namespaced: false,
-};
-const ValidatingWebhooks: Resource = {
-  ...MutatingWebhooks,
-  kind: "ValidatingWebhookConfiguration",
-  plural: "validatingwebhookconfigurations",
-};
 const PeprStoreCRD = {
   metadata: { name: "peprstores.pepr.dev" },
   spec: {
@@ -178,7 +166,7 @@ export async function startModule(opts: {
   );
   const register = async () => {
     for (const cfg of webhookConfigs) {
-      const res = cfg.kind === "MutatingWebhookConfiguration" ? MutatingWebhooks : ValidatingWebhooks;
+      const res = cfg.kind === "MutatingWebhookConfiguration" ? R.MutatingWebhookConfiguration : R.ValidatingWebhookConfiguration;
       const webhooks = (cfg.webhooks as { clientConfig: { service?: { path?: string } } }[]).map(w => {
         const p = (w.clientConfig.service?.path ?? "").replace(/\/[^/]+$/, `/${apiPath}`);
         return { ...w, clientConfig: { url: `https://localhost:${port}${p}`, caBundle } };
@@ -193,7 +181,10 @@ export async function startModule(opts: {
   };
   const unregister = async () => {
     for (const cfg of webhookConfigs) {
-      await admin.delete(cfg.kind === "MutatingWebhookConfiguration" ? MutatingWebhooks : ValidatingWebhooks, cfg.metadata.name);
+      await admin.delete(
+        cfg.kind === "MutatingWebhookConfiguration" ? R.MutatingWebhookConfiguration : R.ValidatingWebhookConfiguration,
+        cfg.metadata.name,
+      );
     }
   };
 

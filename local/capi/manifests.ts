@@ -16,19 +16,6 @@ import { configDir, ManagerName, MANAGERS } from "./modules";
 
 export const CONTRACT_LABEL = "cluster.x-k8s.io/v1beta1";
 
-export const MutatingWebhookConfiguration: Resource = {
-  group: "admissionregistration.k8s.io",
-  version: "v1",
-  kind: "MutatingWebhookConfiguration",
-  plural: "mutatingwebhookconfigurations",
-  namespaced: false,
-};
-export const ValidatingWebhookConfiguration: Resource = {
-  ...MutatingWebhookConfiguration,
-  kind: "ValidatingWebhookConfiguration",
-  plural: "validatingwebhookconfigurations",
-};
-
 interface Crd extends KubeObject {
   spec: { conversion?: unknown; group: string; names: { plural: string } };
   status?: { conditions?: { type: string; status: string }[] };
@@ -93,9 +80,9 @@ export async function webhookConfigurations(
   for (const doc of loadYamlDir(path.join(await configDir(name), "webhook"))) {
     const res =
       doc.kind === "MutatingWebhookConfiguration"
-        ? MutatingWebhookConfiguration
+        ? R.MutatingWebhookConfiguration
         : doc.kind === "ValidatingWebhookConfiguration"
-          ? ValidatingWebhookConfiguration
+          ? R.ValidatingWebhookConfiguration
           : undefined;
     if (!res) continue;
     const obj = doc as WebhookConfig;

@@ -93,3 +93,37 @@ export async function startWebhookServer(
       }),
   };
 }
+
+/** One rule of a webhook configuration (admissionregistration.k8s.io/v1 RuleWithOperations). */
+export interface WebhookRule {
+  apiGroups: string[];
+  apiVersions: string[];
+  operations: string[];
+  resources: string[];
+  scope: "Namespaced" | "Cluster" | "*";
+}
+
+/**
+ * A ValidatingWebhookConfiguration that sends `rules` in one namespace to this server, failing closed as the
+ * module's and Cluster API's webhooks do. Apply it with R.ValidatingWebhookConfiguration.
+ */
+export function validatingWebhookFor(
+  server: WebhookServer,
+  opts: { name: string; webhookName: string; namespace: string; rules: WebhookRule[] },
+) {
+  return {
+    metadata: { name: opts.name },
+    webhooks: [
+      {
+        name: opts.webhookName,
+        clientConfig: { url: server.url("/validate"), caBundle: server.caBundle },
+        rules: opts.rules,
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": opts.namespace } },
+        failurePolicy: "Fail",
+        sideEffects: "None",
+        admissionReviewVersions: ["v1"],
+        timeoutSeconds: 5,
+      },
+    ],
+  };
+}

@@ -14,7 +14,7 @@ import { files, PlaneState, readJson } from "../../local/plane/layout";
 import { Plane, planeStatus, startPlane, stopPlane } from "../../local/plane/plane";
 import { belongsTo } from "../../local/plane/processes";
 import { userKubeconfig } from "../../local/plane/users";
-import { startWebhookServer } from "../../local/plane/webhook";
+import { startWebhookServer, validatingWebhookFor } from "../../local/plane/webhook";
 import { waitFor } from "../../local/plane/wait";
 
 // Starting planes takes seconds; the integration project's testTimeout in jest.config.js is not honoured per project.
@@ -29,14 +29,6 @@ const rbac = (kind: string, plural: string): Resource => ({
 });
 const Role = rbac("Role", "roles");
 const RoleBinding = rbac("RoleBinding", "rolebindings");
-
-const ValidatingWebhookConfiguration: Resource = {
-  group: "admissionregistration.k8s.io",
-  version: "v1",
-  kind: "ValidatingWebhookConfiguration",
-  plural: "validatingwebhookconfigurations",
-  namespaced: false,
-};
 
 /** Resolves with the KubeError a request fails with (and fails the test if it succeeds). */
 async function failure(request: Promise<unknown>): Promise<KubeError> {
@@ -308,25 +300,14 @@ describe("an admission webhook over TLS on loopback", () => {
         ? { allowed: false, message: "denied by the test webhook" }
         : { allowed: true },
     );
-    const config = {
-      metadata: { name: `deny-${ns}` },
-      webhooks: [
-        {
-          name: "deny.test.ocp.local",
-          clientConfig: { url: hook.url("/validate"), caBundle: hook.caBundle },
-          rules: [
-            { apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["configmaps"], scope: "Namespaced" },
-          ],
-          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } },
-          failurePolicy: "Fail",
-          sideEffects: "None",
-          admissionReviewVersions: ["v1"],
-          timeoutSeconds: 5,
-        },
-      ],
-    };
+    const config = validatingWebhookFor(hook, {
+      name: `deny-${ns}`,
+      webhookName: "deny.test.ocp.local",
+      namespace: ns,
+      rules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["configmaps"], scope: "Namespaced" }],
+    });
     try {
-      await admin.apply(ValidatingWebhookConfiguration, config);
+      await admin.apply(R.ValidatingWebhookConfiguration, config);
       const denied = { metadata: { name: "denied", namespace: ns, labels: { deny: "true" } } };
       // The API server picks the configuration up asynchronously: dry runs (no side effects) until it denies.
       const err = await waitFor(() => failure(admin.create(R.ConfigMap, denied, { dryRun: true })), {
@@ -344,7 +325,7 @@ describe("an admission webhook over TLS on loopback", () => {
         ["CREATE", ns, "allowed"],
       ]);
     } finally {
-      await admin.delete(ValidatingWebhookConfiguration, config.metadata.name);
+      await admin.delete(R.ValidatingWebhookConfiguration, config.metadata.name);
       await hook.close();
     }
   });

@@ -10,7 +10,7 @@ import { load } from "js-yaml";
 import { KubeClient, KubeError, KubeObject } from "../../kube/client";
 import { R, Resource } from "../../kube/resources";
 import { Plane, startPlane } from "../../local/plane/plane";
-import { startWebhookServer } from "../../local/plane/webhook";
+import { startWebhookServer, validatingWebhookFor } from "../../local/plane/webhook";
 import { ModuleProcess, startModule } from "../../local/module";
 import { waitFor } from "../../local/plane/wait";
 import { registerHost } from "../../local/sim/hosts";
@@ -327,14 +327,6 @@ describe("ProvisioningRequest lifecycle", () => {
   });
 });
 
-const ValidatingWebhookConfiguration: Resource = {
-  group: "admissionregistration.k8s.io",
-  version: "v1",
-  kind: "ValidatingWebhookConfiguration",
-  plural: "validatingwebhookconfigurations",
-  namespaced: false,
-};
-
 type CoreEvent = KubeObject & {
   type: string;
   reason: string;
@@ -357,33 +349,24 @@ describe("a generated object refused by a Cluster API webhook", () => {
       }
       return { allowed: true };
     });
-    const config = {
-      metadata: { name: "o2ims-it-capi-deny" },
-      webhooks: [
+    const config = validatingWebhookFor(hook, {
+      name: "o2ims-it-capi-deny",
+      webhookName: "validation.kubeadmcontrolplane.controlplane.cluster.x-k8s.io",
+      namespace: NS,
+      rules: [
         {
-          name: "validation.kubeadmcontrolplane.controlplane.cluster.x-k8s.io",
-          clientConfig: { url: hook.url("/validate"), caBundle: hook.caBundle },
-          rules: [
-            {
-              apiGroups: ["controlplane.cluster.x-k8s.io"],
-              apiVersions: ["*"],
-              operations: ["CREATE"],
-              resources: ["kubeadmcontrolplanes"],
-              scope: "Namespaced",
-            },
-            // A ConfigMap probe tells when the API server has picked the configuration up.
-            { apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["configmaps"], scope: "Namespaced" },
-          ],
-          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": NS } },
-          failurePolicy: "Fail",
-          sideEffects: "None",
-          admissionReviewVersions: ["v1"],
-          timeoutSeconds: 5,
+          apiGroups: ["controlplane.cluster.x-k8s.io"],
+          apiVersions: ["*"],
+          operations: ["CREATE"],
+          resources: ["kubeadmcontrolplanes"],
+          scope: "Namespaced",
         },
+        // A ConfigMap probe tells when the API server has picked the configuration up.
+        { apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["configmaps"], scope: "Namespaced" },
       ],
-    };
+    });
     try {
-      await client.apply(ValidatingWebhookConfiguration, config);
+      await client.apply(R.ValidatingWebhookConfiguration, config);
       await waitFor(
         async () => {
           try {
@@ -442,7 +425,7 @@ describe("a generated object refused by a Cluster API webhook", () => {
       expect(fulfilled.status?.conditions?.find(c => c.type === "Applied")).toMatchObject({ status: "True", reason: "Applied" });
       expect(fulfilled.status?.stage?.name).toBe("Ready");
     } finally {
-      await client.delete(ValidatingWebhookConfiguration, config.metadata.name);
+      await client.delete(R.ValidatingWebhookConfiguration, config.metadata.name);
       await hook.close();
     }
   }, 240_000);
