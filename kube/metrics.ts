@@ -5,6 +5,7 @@
  * text to Pepr's answer: one endpoint, Prometheus names (`ocp_…`, `_total` counters, `_seconds` histograms).
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { watchStates } from "./watch-health";
 
 export const registry = new Registry();
 
@@ -65,6 +66,18 @@ export const metrics = {
     labelNames: ["kind", "stage"],
     buckets: SLOW_BUCKETS,
     registers: [registry],
+  }),
+  watches: new Gauge({
+    name: "ocp_watches",
+    help: "The module's list+watch streams by state (disconnected: an API server outage, or not yet listed), at scrape time",
+    labelNames: ["state"],
+    registers: [registry],
+    collect() {
+      const states = watchStates();
+      const down = states.filter(w => !w.connected).length;
+      this.set({ state: "connected" }, states.length - down);
+      this.set({ state: "disconnected" }, down);
+    },
   }),
   remoteReachable: new Gauge({
     name: "ocp_ocloud_reachable",

@@ -1,6 +1,7 @@
 /** kube/metrics: the work queue reports adds, depth, retries and handler durations; requests by state at scrape. */
 import { countBy, provideRequestStates, queueMetrics, registry } from "../../../kube/metrics";
 import { WorkQueue } from "../../../kube/queue";
+import { WatchTracker } from "../../../kube/watch-health";
 
 const value = async (series: string) => {
   const line = (await registry.metrics()).split("\n").find(l => l.startsWith(`${series} `));
@@ -36,4 +37,18 @@ it("requests by state are read from their provider at each scrape", async () => 
   states = ["failed"];
   expect(await value('ocp_requests{kind="Thing",state="fulfilled"}')).toBeUndefined();
   expect(await value('ocp_requests{kind="Thing",state="failed"}')).toBe(1);
+});
+
+it("counts the module's watches by state at each scrape", async () => {
+  const quiet = { warn: () => undefined, info: () => undefined };
+  const before = (await value('ocp_watches{state="disconnected"}')) ?? 0;
+  const up = (await value('ocp_watches{state="connected"}')) ?? 0;
+  const t = new WatchTracker("https://127.0.0.1:1 unit-things", { log: quiet, random: () => 0 });
+  t.connected();
+  expect(await value('ocp_watches{state="connected"}')).toBe(up + 1);
+  t.failed(new Error("connection refused"));
+  expect(await value('ocp_watches{state="disconnected"}')).toBe(before + 1);
+  expect(await value('ocp_watches{state="connected"}')).toBe(up);
+  t.remove();
+  expect(await value('ocp_watches{state="disconnected"}')).toBe(before);
 });
