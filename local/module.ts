@@ -134,20 +134,8 @@ export async function startModule(opts: {
   });
   const logFile = path.join(opts.dir, "module.log");
 
-  await admin.apply(
-    { group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false },
-    { metadata: { name: "pepr-system" } },
-  );
-  await admin.apply(
-    {
-      group: "apiextensions.k8s.io",
-      version: "v1",
-      kind: "CustomResourceDefinition",
-      plural: "customresourcedefinitions",
-      namespaced: false,
-    },
-    PeprStoreCRD as KubeObject,
-  );
+  await admin.apply(R.Namespace, { metadata: { name: "pepr-system" } });
+  await admin.apply(R.CustomResourceDefinition, PeprStoreCRD as KubeObject);
 
   // The module runs under the identity it ships with (the manifest's ServiceAccount, roles and bindings), never as
   // the plane's admin, so a permission the manifest lacks fails here as it would in a cluster. The harness keeps

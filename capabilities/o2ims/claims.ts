@@ -20,15 +20,9 @@ import {
 import { claimOrder, hostClaimName, requestLabels } from "../../generators/names";
 import { isConflict, isNotFound, KubeClient, KubeObject } from "../../kube/client";
 import type { Informer } from "../../kube/informer";
-import { R, type Resource } from "../../kube/resources";
+import { R } from "../../kube/resources";
 
-export const LEASE: Resource = {
-  group: "coordination.k8s.io",
-  version: "v1",
-  kind: "Lease",
-  plural: "leases",
-  namespaced: true,
-};
+export const LEASE = R.Lease;
 
 /** A request as the holder of claims. */
 export interface Holder {

@@ -8,7 +8,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { load } from "js-yaml";
 import { KubeClient, KubeError, KubeObject } from "../../kube/client";
-import { R, Resource } from "../../kube/resources";
+import { R } from "../../kube/resources";
 import { Plane, startPlane } from "../../local/plane/plane";
 import { startWebhookServer, validatingWebhookFor } from "../../local/plane/webhook";
 import { ModuleProcess, startModule } from "../../local/module";
@@ -440,13 +440,7 @@ describe("the CNI", () => {
         | { conditions?: Record<string, string>[] }
         | undefined
     )?.conditions?.find(c => c.type === "ResourcesApplied");
-  const BINDING: Resource = {
-    group: "addons.cluster.x-k8s.io",
-    version: "v1beta1",
-    kind: "ClusterResourceSetBinding",
-    plural: "clusterresourcesetbindings",
-    namespaced: true,
-  };
+  const BINDING = R.ClusterResourceSetBinding;
 
   it("keeps a request progressing, the missing ConfigMap named, until the ConfigMap exists; then fulfilled", async () => {
     await client.apply(R.Namespace, { metadata: { name: CNI_NS } });

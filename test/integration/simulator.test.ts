@@ -470,13 +470,7 @@ describe("simulator", () => {
 
 describe("simulator: the CNI through ClusterResourceSets", () => {
   const CNI_NS = "cni-sim";
-  const BINDING: Resource = {
-    group: "addons.cluster.x-k8s.io",
-    version: "v1beta1",
-    kind: "ClusterResourceSetBinding",
-    plural: "clusterresourcesetbindings",
-    namespaced: true,
-  };
+  const BINDING = R.ClusterResourceSetBinding;
   const crs = (cluster: string, resources: { kind: string; name: string }[]): KubeObject => ({
     metadata: { name: `${cluster}-cni`, namespace: CNI_NS },
     spec: { clusterSelector: { matchLabels: { [LABEL.clusterName]: cluster } }, resources, strategy: "ApplyOnce" },

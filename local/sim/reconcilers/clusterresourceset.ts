@@ -19,7 +19,7 @@
  * `cniPlaceholders` (the embedded setup's default) a missing ConfigMap is first created as a placeholder, standing
  * in for the operator's one-time `kubectl create configmap calico-cni`.
  */
-import { R, Resource } from "../../../kube/resources";
+import { R } from "../../../kube/resources";
 import {
   bindingEntry,
   needsApply,
@@ -48,13 +48,7 @@ import {
 import { stableStringify } from "../names";
 import { ensureMeta, ownerRef, removeFinalizer, writeStatus } from "./meta";
 
-export const CLUSTER_RESOURCE_SET_BINDING: Resource = {
-  group: "addons.cluster.x-k8s.io",
-  version: "v1beta1",
-  kind: "ClusterResourceSetBinding",
-  plural: "clusterresourcesetbindings",
-  namespaced: true,
-};
+export const CLUSTER_RESOURCE_SET_BINDING = R.ClusterResourceSetBinding;
 
 /** Secrets are not cached (a plane holds one bootstrap Secret per machine): a missing one is looked for again. */
 const SECRET_RETRY_MS = 2000;
