@@ -10,6 +10,7 @@ import globals from "globals";
  *   generators/   -> api/, kube/types, kube/resources (pure)
  *   capabilities/ -> api/, kube/, generators/
  *   local/        -> api/, kube/, generators/ (the embedded environment runs the built module; never its source)
+ *   o2ims-api/    -> api/, kube/, generators/ (the O2 IMS REST server; ships in the module's bundle, never its capabilities)
  *   cli/, bench/  -> anything but test/
  *   test/         -> anything
  */
@@ -46,4 +47,5 @@ export default [
   { files: ["generators/**/*.ts"], rules: rules(...banned("test", "capabilities", "local", "cli", "bench"), kubeBeyondTypes) },
   { files: ["capabilities/**/*.ts"], rules: rules(...banned("test", "local", "cli", "bench")) },
   { files: ["local/**/*.ts"], rules: rules(...banned("test", "capabilities", "cli", "bench")) },
+  { files: ["o2ims-api/**/*.ts"], rules: rules(...banned("test", "capabilities", "local", "cli", "bench")) },
 ];
