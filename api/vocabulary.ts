@@ -112,3 +112,14 @@ export const BYOH_HOST_FAILURE_REASONS: ReadonlySet<string> = new Set([
   "CleanK8sDirectoriesFailed",
   "K8sComponentsInstallationFailed",
 ]);
+
+// ---- O2 IMS REST API subscriptions (o2ims-api/subscriptions) ----------------------------------------------------
+
+/** Label of every O2imsSubscription CR with its spec.api, so each service watches only its own subscriptions. */
+export const O2IMS_SUBSCRIPTION_API_LABEL = "o2ims.provisioning.oran.org/subscription-api";
+/** The condition an O2imsSubscription's status carries: True after a delivered notification, False while failing. */
+export const O2IMS_SUBSCRIPTION_CONDITION = "Delivering";
+export const O2IMS_SUBSCRIPTION_REASONS = {
+  Delivered: "Delivered",
+  DeliveryFailing: "DeliveryFailing",
+} as const;

@@ -27,6 +27,7 @@ export const R = {
   TemplateInfo: r(FOCOM_GROUP, "v1alpha1", "TemplateInfo", "templateinfos"),
   ProvisioningRequest: r(O2IMS_GROUP, "v1alpha1", "ProvisioningRequest", "provisioningrequests"),
   ClusterTemplate: r(O2IMS_GROUP, "v1alpha1", "ClusterTemplate", "clustertemplates", false),
+  O2imsSubscription: r(O2IMS_GROUP, "v1alpha1", "O2imsSubscription", "o2imssubscriptions"),
 
   Cluster: r(CAPI, "v1beta1", "Cluster", "clusters"),
   MachineDeployment: r(CAPI, "v1beta1", "MachineDeployment", "machinedeployments"),

@@ -138,6 +138,35 @@ export interface FocomProvisioningRequestStatus {
   }[];
 }
 
+/** The subscription as the consumer sent it (O-RAN Subscription). */
+export interface O2imsSubscriptionSpec {
+  /** inventory = changes of resources, resource pools and deployment managers (/o2ims-infrastructureInventory/v1/subscriptions); provisioning = ProvisioningRequest state changes (/o2ims-infrastructureProvisioning/v1/subscriptions). */
+  api: "inventory" | "provisioning";
+  /** The URL every notification is POSTed to; checked against the callback allow-list when made. */
+  callback: string;
+  /** The consumer's own identifier of the subscription, echoed in every notification. */
+  consumerSubscriptionId?: string;
+  /** Query-parameter filter, e.g. (eq,extensions/state,free); only changes of objects that match it are notified. Empty means every change. */
+  filter?: string;
+}
+
+/** Delivery health, written when it changes (not on every notification). */
+export interface O2imsSubscriptionStatus {
+  /** Delivering condition of the subscription. */
+  conditions?: {
+    /** Type of the condition. */
+    type?: string;
+    /** Status of the condition, one of True, False, Unknown. */
+    status?: string;
+    /** CamelCase machine readable reason for the last transition. */
+    reason?: string;
+    /** Human readable message for the last transition. */
+    message?: string;
+    /** Last time the condition changed status. */
+    lastTransitionTime?: string;
+  }[];
+}
+
 /** How to reach the O-Cloud. Without secretRef the O-Cloud is this cluster. */
 export interface OCloudSpec {
   /** The O-Cloud API server URL (informational; the kubeconfig's server is used). */
