@@ -31,9 +31,10 @@ import { admission, AdmissionResult } from "./admission";
 import { TEMPLATE } from "./fixtures";
 import { statusLatency, StatusLatency } from "./latency";
 import { CpuMeter, modulePids, RssSampler } from "./procstat";
-import { cacheInventory, Profiler, ProfileReport } from "./profile";
+import { auditArgs, cacheInventory, Profiler, ProfileReport } from "./profile";
+import { countApiCalls } from "./audit";
 import { SimProcess } from "./sim";
-import { BenchContext, throughput, ThroughputResult } from "./throughput";
+import { BenchContext, SpanStats, throughput, ThroughputResult } from "./throughput";
 import { log, nowMs, round, table } from "./util";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -118,6 +119,7 @@ async function shutdown(): Promise<void> {
   await running.sim?.stop().catch(() => undefined);
   await running.module?.stop().catch(() => undefined);
   await running.plane?.stop().catch(() => undefined);
+  running.sim = running.module = running.plane = undefined;
 }
 
 async function main(): Promise<void> {
@@ -137,10 +139,16 @@ async function main(): Promise<void> {
 
   log(`starting a plane (mode ${quick ? "quick" : "full"}${profile ? ", profiling" : ""}; N = ${ns.join(", ")})`);
   const profiler = profile ? new Profiler(profileDir) : undefined;
-  const plane = await startPlane({ name: `bench-${process.pid}`, crds: "all", apiserverArgs: profiler?.apiserverArgs() ?? [] });
+  // Every run keeps an audit log (Metadata level) to count the API calls of each client; read after the plane stops.
+  const auditDir = profile ? profileDir : fs.mkdtempSync(path.join(os.tmpdir(), "bench-audit-"));
+  const plane = await startPlane({
+    name: `bench-${process.pid}`,
+    crds: "all",
+    apiserverArgs: profiler?.apiserverArgs() ?? auditArgs(auditDir),
+  });
   running.plane = plane;
   if (profiler) profiler.kubeconfig = plane.kubeconfig;
-  // Separate users, so an audit log tells the module's calls (admin) from the benchmark's and the simulator's.
+  // Separate users, so the audit log tells the benchmark's and the simulator's calls from the module's (its ServiceAccount).
   const [benchKubeconfig, simKubeconfig] = await Promise.all([
     userKubeconfig(plane, "bench", ["system:masters"]),
     userKubeconfig(plane, "capi-simulator", ["system:masters"]),
@@ -249,12 +257,21 @@ async function main(): Promise<void> {
     ...(prof ? { profile: prof, cacheInventory: inventory } : {}),
     totalSeconds: round((nowMs() - t0) / 1000, 1),
   };
+  // The API server flushes its audit log when it stops: the calls of each pipeline are counted afterwards.
+  await shutdown();
+  running.plane = undefined;
+  const calls = await countApiCalls(
+    path.join(auditDir, "audit.log"),
+    results.map(t => ({ label: `pipeline-${t.n}`, ...t.window, requests: t.n })),
+  );
+  for (const t of results) t.apiCalls = calls.get(`pipeline-${t.n}`);
+  if (!profile) fs.rmSync(auditDir, { recursive: true, force: true });
+  report.totalSeconds = round((nowMs() - t0) / 1000, 1);
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   fs.writeFileSync(outFile, JSON.stringify(report, null, 2) + "\n");
   if (profile) fs.writeFileSync(path.join(profileDir, "results.json"), JSON.stringify(report, null, 2) + "\n");
   process.stdout.write(render(report) + "\n");
   log(`wrote ${path.relative(process.cwd(), outFile)} (${report.totalSeconds} s in all)`);
-  await shutdown();
 }
 
 function render(r: {
@@ -296,6 +313,49 @@ function render(r: {
       ]),
     ]),
   );
+  const ms = (s: SpanStats) => `${s.p50Ms} / ${s.p95Ms} / ${s.maxMs}`;
+  out.push(
+    "",
+    table([
+      [
+        "Per request, ms (p50 / p95 / max)",
+        "create -> PR exists",
+        "PR -> CAPI objects exist",
+        "objects -> fulfilled",
+        "create -> fulfilled",
+      ],
+      ...r.throughput.map(t => [
+        `N=${t.n}`,
+        ms(t.spans.createToPr),
+        ms(t.spans.prToObjects),
+        ms(t.spans.objectsToFulfilled),
+        ms(t.spans.createToFulfilled),
+      ]),
+    ]),
+  );
+  const clients = ["module", "simulator", "bench", "kube-controller-manager"];
+  out.push(
+    "",
+    table([
+      ["API calls per request (audit log, no watches)", ...clients, "kube-apiserver CPU s/request"],
+      ...r.throughput.map(t => [
+        `N=${t.n}`,
+        ...clients.map(c => t.apiCalls?.byClient[c]?.perRequest ?? "-"),
+        t.apiserverCpuSecondsPerRequest,
+      ]),
+    ]),
+  );
+  const largestCalls = r.throughput[r.throughput.length - 1].apiCalls?.byClient.module;
+  if (largestCalls) {
+    const n = r.throughput[r.throughput.length - 1].n;
+    out.push(
+      "",
+      table([
+        [`Module API calls at N=${n}`, "count", "per request"],
+        ...largestCalls.top.map(c => [c.call, c.count, round(c.count / n, 2)]),
+      ]),
+    );
+  }
   if (r.admission) {
     const a = r.admission;
     out.push(

@@ -22,6 +22,7 @@ import {
 } from "./fixtures";
 import { CpuMeter, RssSampler } from "./procstat";
 import type { Profiler } from "./profile";
+import type { ApiCalls } from "./audit";
 import { SimProcess } from "./sim";
 import { Tracker } from "./tracker";
 import { log, nowMs, percentile, pool, round, sleep } from "./util";
@@ -62,7 +63,31 @@ export interface ThroughputResult {
   pipelineCpu: ReturnType<typeof CpuMeter.between>;
   rawCpu: ReturnType<typeof CpuMeter.between>;
   peakRssMb: number;
+  /**
+   * Per request, ms: FPR created (the bench's create sent) -> its ProvisioningRequest exists -> every generated CAPI
+   * object exists -> FPR fulfilled (Synced), and the whole; p50 / p95 / max over the requests that got that far.
+   */
+  spans: Record<"createToPr" | "prToObjects" | "objectsToFulfilled" | "createToFulfilled", SpanStats>;
+  /** kube-apiserver CPU seconds over the pipeline window per request (the whole pipeline: module, simulator, bench). */
+  apiserverCpuSecondsPerRequest: number;
+  /** The pipeline's wall-clock window, for the audit log (bench/audit.ts fills apiCalls after the run). */
+  window: { from: string; to: string };
+  apiCalls?: ApiCalls;
 }
+
+export interface SpanStats {
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+  samples: number;
+}
+
+const spanStats = (v: number[]): SpanStats => ({
+  p50Ms: round(percentile(v, 50), 0),
+  p95Ms: round(percentile(v, 95), 0),
+  maxMs: round(v.length ? Math.max(...v) : NaN, 0),
+  samples: v.length,
+});
 
 /** POSTs every object, `concurrency` at a time; seconds from first request to last answer. */
 async function timedWrites(
@@ -135,11 +160,14 @@ export async function throughput(ctx: BenchContext, n: number, timeoutMs: number
   ctx.rss.phase = `pipeline-${n}`;
   await ctx.profiler?.start(`pipeline-${n}`);
   const before = ctx.cpu.snapshot();
+  const from = new Date().toISOString();
   const t0 = nowMs();
   let capiAt: number | undefined;
   let prsAt: number | undefined;
   const fprs = specs.map(s => focomRequest(ns, s));
+  const createdAt = new Map<string, number>();
   const created = pool(fprs, ctx.concurrency, async o => {
+    createdAt.set(o.metadata.name, nowMs());
     await ctx.client.create(R.FocomProvisioningRequest, o);
   }).then(() => nowMs());
   const progress = setInterval(() => {
@@ -155,9 +183,11 @@ export async function throughput(ctx: BenchContext, n: number, timeoutMs: number
   const done = await tracker.changed.until(check, timeoutMs);
   check();
   clearInterval(progress);
-  const createdAt = await created;
+  const allCreatedAt = await created;
   const end = done ? Math.max(...tracker.fprSynced.values()) : nowMs();
   const pipelineCpu = CpuMeter.between(before, ctx.cpu.snapshot());
+  const to = new Date().toISOString();
+  const spans = tracker.spans(createdAt);
   await ctx.profiler?.stop(`pipeline-${n}`);
   tracker.stop();
   if (!done) log(`N=${n} pipeline: TIMED OUT after ${timeoutMs / 1000} s with ${tracker.fprSynced.size}/${n} fulfilled`);
@@ -174,7 +204,7 @@ export async function throughput(ctx: BenchContext, n: number, timeoutMs: number
     objectsPerSecond: round(expected / capiObjectsSeconds, 1),
     rawObjectsPerSecond: round(expected / raw.seconds, 1),
     ...(raw.applySeconds !== undefined ? { rawApplySeconds: round(raw.applySeconds) } : {}),
-    fprCreateSeconds: round((createdAt - t0) / 1000),
+    fprCreateSeconds: round((allCreatedAt - t0) / 1000),
     allProvisioningRequestsSeconds: round(((prsAt ?? nowMs()) - t0) / 1000),
     fulfilled: tracker.fprSynced.size,
     capiObjectsComplete: capiAt !== undefined,
@@ -187,6 +217,14 @@ export async function throughput(ctx: BenchContext, n: number, timeoutMs: number
     pipelineCpu,
     rawCpu: raw.cpu,
     peakRssMb: round(ctx.rss.peakByPhase.get(`pipeline-${n}`) ?? NaN, 1),
+    spans: {
+      createToPr: spanStats(spans.toPr),
+      prToObjects: spanStats(spans.prToObjects),
+      objectsToFulfilled: spanStats(spans.objectsToFulfilled),
+      createToFulfilled: spanStats(spans.total),
+    },
+    apiserverCpuSecondsPerRequest: round((pipelineCpu.cpuSeconds["kube-apiserver"] ?? NaN) / n, 3),
+    window: { from, to },
   };
   log(
     `N=${n} pipeline: objects ${result.capiObjectsSeconds} s, fulfilled ${result.pipelineSeconds} s, raw ${result.rawSeconds} s, ratio ${result.ratio}, ` +

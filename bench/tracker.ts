@@ -10,7 +10,8 @@ import { GENERATED_KINDS } from "../generators/byoh-cluster";
 import { remoteRequestName } from "../generators/names";
 import { log, nowMs, Waiter } from "./util";
 
-import { CAPI_CLUSTER_NAME_LABEL } from "../api/vocabulary";
+import { CAPI_CLUSTER_NAME_LABEL, O2IMS_REQUEST_ANNOTATION } from "../api/vocabulary";
+import { OBJECTS_PER_REQUEST } from "./fixtures";
 type Obj = Record<string, unknown>;
 const num = (v: unknown) => (typeof v === "number" ? v : 0);
 const statusOf = (o: KubeObject) => (o.status ?? {}) as Obj;
@@ -26,6 +27,9 @@ export class Tracker {
   /** "<Kind>/<name>" -> first seen. */
   readonly objectSeen = new Map<string, number>();
   readonly prSeen = new Map<string, number>();
+  /** ProvisioningRequest name -> the generated objects seen so far, and when the last of them appeared. */
+  private readonly objectsOf = new Map<string, Set<string>>();
+  readonly objectsComplete = new Map<string, number>();
   readonly prFulfilled = new Map<string, number>();
   /** FocomProvisioningRequest name -> first time Synced with remoteState fulfilled. */
   readonly fprSynced = new Map<string, number>();
@@ -74,7 +78,16 @@ export class Tracker {
     const watches = GENERATED_KINDS.map(res =>
       this.watch(res, (o, at) => {
         const key = `${res.kind}/${o.metadata.name}`;
-        if (!this.objectSeen.has(key)) this.objectSeen.set(key, at);
+        if (!this.objectSeen.has(key)) {
+          this.objectSeen.set(key, at);
+          // The annotation names the request ("<namespace>/<name>"); labels may be hashed.
+          const request = o.metadata.annotations?.[O2IMS_REQUEST_ANNOTATION]?.split("/")[1];
+          if (request) {
+            const seen = this.objectsOf.get(request) ?? new Set();
+            this.objectsOf.set(request, seen.add(key));
+            if (seen.size === OBJECTS_PER_REQUEST) this.objectsComplete.set(request, at);
+          }
+        }
         const cluster = o.metadata.labels?.[CAPI_CLUSTER_NAME_LABEL];
         if (!cluster) return;
         const s = statusOf(o);
@@ -122,6 +135,30 @@ export class Tracker {
   stop(): void {
     for (const s of this.stops) s();
     this.stops = [];
+  }
+
+  /**
+   * Per FocomProvisioningRequest (created at the given times): created -> its ProvisioningRequest exists -> every
+   * generated object exists -> fulfilled (FPR Synced), in ms; only requests that reached each span's end count.
+   */
+  spans(createdAt: Map<string, number>): {
+    toPr: number[];
+    prToObjects: number[];
+    objectsToFulfilled: number[];
+    total: number[];
+  } {
+    const out = { toPr: [] as number[], prToObjects: [] as number[], objectsToFulfilled: [] as number[], total: [] as number[] };
+    for (const [fpr, created] of createdAt) {
+      const pr = remoteRequestName(fpr);
+      const prAt = this.prSeen.get(pr);
+      const objectsAt = this.objectsComplete.get(pr);
+      const fulfilledAt = this.fprSynced.get(fpr);
+      if (prAt !== undefined) out.toPr.push(prAt - created);
+      if (prAt !== undefined && objectsAt !== undefined) out.prToObjects.push(objectsAt - prAt);
+      if (objectsAt !== undefined && fulfilledAt !== undefined) out.objectsToFulfilled.push(fulfilledAt - objectsAt);
+      if (fulfilledAt !== undefined) out.total.push(fulfilledAt - created);
+    }
+    return out;
   }
 
   /** When the last of the objects the request's fulfilment depends on became ready; undefined if not all did. */

@@ -94,7 +94,9 @@ export class KubeClient {
   /** Request options: the auth material with the given agent (keep-alive pool, or none for a long watch). */
   private async requestOptions(method: string, headers: Record<string, string>, agent: https.Agent | false) {
     const { headers: authHeaders, proxyAgent, ...tls } = await this.authOptions();
-    return { ...tls, agent: proxyAgent ?? agent, method, headers: { ...authHeaders, ...headers } };
+    // The field manager as User-Agent: an audit log then tells this module's writers apart (and from Pepr's client).
+    const userAgent = { "User-Agent": this.fieldManager };
+    return { ...tls, agent: proxyAgent ?? agent, method, headers: { ...userAgent, ...authHeaders, ...headers } };
   }
 
   /** A 401 means the credential expired or rotated: the next request takes it afresh from the kubeconfig. */
