@@ -56,6 +56,9 @@ export const PR_REASONS = {
   HostBootstrapFailed: "HostBootstrapFailed",
   HostUnavailable: "HostUnavailable",
   StageTimedOut: "StageTimedOut",
+  /** Ready (and a Warning Event): the cluster waits for its first node, and a ConfigMap its CNI ClusterResourceSet
+   * applies is missing in the request's namespace (capabilities/o2ims/cni.ts); the message names it and the fix. */
+  CNIResourceMissing: "CNIResourceMissing",
   /** Deleting: not being deleted / the steps of deletion; Ready: False while being deleted. */
   NotDeleting: "NotDeleting",
   Deleting: "Deleting",

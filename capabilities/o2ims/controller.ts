@@ -12,6 +12,7 @@ import { claimsNamespace, errorMessage, isIgnoredNamespace, localClient, Log, on
 import { O2imsCache, PINNED_HOSTS, requestKeyOf } from "./cache";
 import { CLAIMED_HOST, holderOf } from "./claims";
 import { RequestReconciler } from "./reconciler";
+import { cniConfigMaps, CniResources } from "./cni";
 
 export const FIELD_MANAGER = "o-cloud-provisioner/o2ims";
 
@@ -25,7 +26,8 @@ export interface O2imsController {
 export const o2imsController = once(async (): Promise<O2imsController> => {
   const client = await localClient(FIELD_MANAGER);
   const cache = new O2imsCache(client, { capi: true, claimsNamespace: claimsNamespace() });
-  const reconciler = new RequestReconciler(client, cache);
+  const cni = new CniResources(client);
+  const reconciler = new RequestReconciler(client, cache, cni);
   const queue = new WorkQueue(key => reconciler.reconcile(key), {
     concurrency: settings.reconcileConcurrency,
     metrics: queueMetrics("o2ims"),
@@ -44,6 +46,14 @@ export const o2imsController = once(async (): Promise<O2imsController> => {
   cache.machineDeployments.onChange(requeueOwner);
   cache.requests.onChange((phase, pr) => phase !== "DELETED" && add(keyOf(pr)));
   cache.templates.onChange(() => cache.requests.list().forEach(pr => add(keyOf(pr))));
+  // A CNI ConfigMap that appears or goes concerns the requests of its namespace not fulfilled yet (all of them once a
+  // newly watched name has listed); a fulfilled cluster has its CNI already.
+  cache.templates.onChange((phase, t) => phase !== "DELETED" && cni.track(cniConfigMaps(t.spec)));
+  cni.onChange(ns =>
+    cache.requests
+      .list(pr => (!ns || pr.metadata.namespace === ns) && pr.status?.provisioningStatus?.provisioningState !== "fulfilled")
+      .forEach(pr => add(keyOf(pr))),
+  );
   // A ByoHost change concerns the requests that pin it (by name or by pinning label value).
   cache.byoHosts.onChange((_, host) => {
     const values = [`name:${host.metadata.name}`, ...Object.values(host.metadata.labels ?? {}).map(v => `id:${v}`)];

@@ -30,6 +30,7 @@ import {
   TIMESTAMPS,
 } from "./status";
 import { deleteRequest } from "./deletion";
+import type { CniResources } from "./cni";
 
 export const COMPONENT = "o-cloud-provisioner-o2ims";
 export const DEFAULT_TIMEOUTS = { hostsSeconds: 1800, controlPlaneSeconds: 1800, workersSeconds: 1800 };
@@ -55,6 +56,8 @@ export class RequestReconciler {
   constructor(
     private readonly client: KubeClient,
     private readonly cache: O2imsCache,
+    /** Which CNI ConfigMaps exist (capabilities/o2ims/cni.ts); without it none is reported missing. */
+    private readonly cni?: CniResources,
   ) {
     this.status = new StatusWriter(client, PR_STATUS_POLICY);
     this.claims = new HostClaims(client, cache.claims, claimsNamespace());
@@ -164,6 +167,7 @@ export class RequestReconciler {
           .map(o => [o.metadata.name, this.cache.machineDeployments.get(o.metadata.name, namespace)]),
       ),
       byoHosts: [...hostIds].flatMap(id => this.cache.byoHosts.byIndex(HOST_LABELS, `${pinningLabel}=${id}`)),
+      cniMissing: this.cni?.missing(template.spec, namespace),
       timeouts: { ...DEFAULT_TIMEOUTS, ...(template.spec.timeouts ?? {}) },
       previousStage: pr.status?.stage,
       now: new Date(),

@@ -47,6 +47,8 @@ export interface ObservedCluster {
   machineDeployments: Map<string, KubeObject | undefined>;
   /** Every ByoHost that carries the pinning label of one of the hosts. */
   byoHosts: KubeObject[];
+  /** The template's CNI ConfigMaps known to be missing from the namespace (capabilities/o2ims/cni.ts). */
+  cniMissing?: string[];
   timeouts: Timeouts;
   /** The previous status's stage (status.stage): its clock keeps running while the stage stays. */
   previousStage?: { name: string; since: string };
@@ -100,6 +102,21 @@ function viewHosts(o: ObservedCluster): HostView[] {
 
 const names = (hs: HostView[]) => hs.map(h => h.hostName).join(", ");
 
+/**
+ * What a missing CNI ConfigMap means and the command that creates it (README, CNI). Said only while the cluster
+ * waits for its first node: the control plane is initialized (Cluster API applies the ClusterResourceSet from then
+ * on) and no control-plane node is Ready. Before, the ConfigMap may still come in time; once a node is Ready the CNI
+ * was applied, and the ConfigMap's later absence (the garbage collector takes it with the last set) harms nothing.
+ */
+export function cniMissingMessage(namespace: string, names: string[]): string {
+  const fix = names.map(n => `kubectl -n ${namespace} create configmap ${n} --from-file=<manifest>.yaml`).join("; ");
+  const what = names.length === 1 ? `ConfigMap ${names[0]} is` : `ConfigMaps ${names.join(", ")} are`;
+  return (
+    `nodes stay NotReady without the CNI: the ${what} missing in namespace ${namespace} on the O-Cloud ` +
+    `(the cluster's ClusterResourceSet applies it); create it: ${fix} (README, CNI)`
+  );
+}
+
 function stageTimeout(stage: Stage, t: Timeouts): number | undefined {
   switch (stage) {
     case "WaitingForControlPlaneHosts":
@@ -150,6 +167,8 @@ export function computeStatus(o: ObservedCluster): ComputedStatus {
   const taken = hosts.filter(h => h.attachedElsewhere);
   const unregistered = hosts.filter(h => !h.byoHost);
 
+  const cniMissing = (o.cniMissing ?? []).length > 0 && status(o.controlPlane).initialized === true && cpReady === 0;
+
   let stage: Stage;
   let message: string;
   if (!o.cluster || !o.controlPlane) {
@@ -163,6 +182,7 @@ export function computeStatus(o: ObservedCluster): ComputedStatus {
         ? `control plane upgrading to ${o.k8sVersion}: ${Math.min(cpUpdated, cpWanted)}/${cpWanted} updated`
         : `control plane ${Math.min(cpReady, cpWanted)}/${cpWanted} ready`;
     if (waiting.length > 0) message += `; waiting for hosts ${names(waiting)}`;
+    if (cniMissing) message += `; ${cniMissingMessage(o.namespace, o.cniMissing!)}`;
   } else if (!workersDone) {
     const waiting = workers.filter(h => !h.attached);
     stage = waiting.length > 0 && workersReady === 0 ? "WaitingForWorkerHosts" : "WorkersProvisioning";
@@ -196,6 +216,9 @@ export function computeStatus(o: ObservedCluster): ComputedStatus {
     message = `timed out after ${limit}s in stage ${stage}: ${message}${why}`;
   } else if (stage === "Ready") {
     state = "fulfilled";
+  } else if (cniMissing) {
+    state = "progressing";
+    readyReason = PR_REASONS.CNIResourceMissing;
   } else if (stage === "Creating") {
     state = "pending";
   } else {
@@ -417,8 +440,9 @@ export const lastApplySucceeded = (status: PRStatus | undefined) =>
   findCondition(status?.conditions as Condition[] | undefined, "Applied")?.status === "True";
 
 /**
- * Events for a written status: one per state change (a Warning for failed), and a Warning each time a write of the
- * generated objects fails anew (a new reason or message). A failure by a refused write is one Event, not two.
+ * Events for a written status: one per state change (a Warning for failed), a Warning each time a write of the
+ * generated objects fails anew (a new reason or message), and a Warning when a CNI ConfigMap is found missing. A
+ * failure by a refused write is one Event, not two.
  */
 export function statusEvents(previous: PRStatus | undefined, next: PRStatus): EventSpec[] {
   const out: EventSpec[] = [];
@@ -438,5 +462,10 @@ export function statusEvents(previous: PRStatus | undefined, next: PRStatus): Ev
     out.push({ type: state === "failed" ? "Warning" : "Normal", reason, message });
   }
   if (applyFailure) out.push({ type: "Warning", reason: applyFailure.reason, message: applyFailure.message });
+  // A missing CNI ConfigMap keeps the state progressing, so no state Event tells of it: one Warning when it starts.
+  const wasCniMissing =
+    findCondition(previous?.conditions as Condition[] | undefined, "Ready")?.reason === PR_REASONS.CNIResourceMissing;
+  if (ready?.reason === PR_REASONS.CNIResourceMissing && !wasCniMissing)
+    out.push({ type: "Warning", reason: PR_REASONS.CNIResourceMissing, message });
   return out;
 }

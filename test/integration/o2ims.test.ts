@@ -442,7 +442,7 @@ describe("the CNI", () => {
     )?.conditions?.find(c => c.type === "ResourcesApplied");
   const BINDING = R.ClusterResourceSetBinding;
 
-  it("keeps a request progressing, the missing ConfigMap named, until the ConfigMap exists; then fulfilled", async () => {
+  it("keeps a request progressing, its status naming the missing ConfigMap and the fix, until it exists; then fulfilled", async () => {
     await client.apply(R.Namespace, { metadata: { name: CNI_NS } });
     await client.create(R.ProvisioningRequest, {
       ...request("cni", "cni", [2], [3]),
@@ -457,11 +457,39 @@ describe("the CNI", () => {
       },
       { timeoutMs: 60_000, message: "KCP cni initialized" },
     );
-    await new Promise(r => setTimeout(r, 3000)); // time to (wrongly) turn ready, were the CNI not required
-    const waiting = (await find("cni"))!;
+    // The module sees the ConfigMap missing itself (real Cluster API v1.10 only logs it): the status names it and the
+    // command that creates it, with a Warning Event.
+    const waiting = await waitFor(
+      async () => {
+        const pr = await find("cni");
+        const ready = pr?.status?.conditions?.find(c => c.type === "Ready");
+        return ready?.reason === "CNIResourceMissing" && pr;
+      },
+      { timeoutMs: 30_000, message: "cni Ready reason CNIResourceMissing" },
+    );
     expect(waiting.status?.provisioningStatus?.provisioningState).toBe("progressing");
     expect(waiting.status?.stage?.name).toBe("ControlPlaneProvisioning");
-    expect(waiting.status?.provisioningStatus?.provisioningMessage).toContain("control plane 0/1 ready");
+    expect(waiting.status?.provisioningStatus?.provisioningMessage).toBe(
+      `control plane 0/1 ready; nodes stay NotReady without the CNI: the ConfigMap calico-cni is missing in namespace ${CNI_NS} ` +
+        "on the O-Cloud (the cluster's ClusterResourceSet applies it); create it: " +
+        `kubectl -n ${CNI_NS} create configmap calico-cni --from-file=<manifest>.yaml (README, CNI)`,
+    );
+    expect(waiting.status?.conditions?.find(c => c.type === "Ready")?.message).toBe(
+      waiting.status?.provisioningStatus?.provisioningMessage,
+    );
+    const warnings = await waitFor(
+      async () => {
+        const events = await client.list(R.Event, { namespace: CNI_NS, fieldSelector: "involvedObject.name=cni" });
+        const found = (events as unknown as { type: string; reason: string; message: string }[]).filter(
+          e => e.reason === "CNIResourceMissing",
+        );
+        return found.length > 0 && found;
+      },
+      { timeoutMs: 10_000, message: "Warning CNIResourceMissing" },
+    );
+    expect(warnings).toEqual([
+      expect.objectContaining({ type: "Warning", message: waiting.status?.provisioningStatus?.provisioningMessage }),
+    ]);
     expect(await crsCondition()).toMatchObject({
       status: "False",
       reason: "RetrievingResourceFailed",
@@ -491,6 +519,7 @@ describe("the CNI", () => {
       { timeoutMs: 60_000, message: "cni fulfilled" },
     );
     expect(fulfilled.status?.stage?.name).toBe("Ready");
+    expect(fulfilled.status?.provisioningStatus?.provisioningMessage).not.toContain("calico-cni");
     expect(await crsCondition()).toMatchObject({ status: "True" });
     const applied = await client.get(BINDING, "cni", CNI_NS);
     expect((applied.spec as { bindings: { resources: Record<string, unknown>[] }[] }).bindings[0].resources).toEqual([
