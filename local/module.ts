@@ -63,7 +63,7 @@ function sourceHash(): string {
       else if (e.name.endsWith(".ts") || e.name.endsWith(".yaml")) h.update(p).update(fs.readFileSync(p));
     }
   };
-  for (const d of ["api", "kube", "capabilities", "generators", "templates", "scripts/build"])
+  for (const d of ["api", "kube", "capabilities", "generators", "templates", "scripts/build", "o2ims-api"])
     if (fs.existsSync(path.join(ROOT, d))) walk(path.join(ROOT, d));
   h.update(fs.readFileSync(path.join(ROOT, "pepr.ts"))).update(fs.readFileSync(path.join(ROOT, "package.json")));
   h.update(fs.readFileSync(path.join(ROOT, "scripts", "post-build.ts")));
