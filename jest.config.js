@@ -5,7 +5,7 @@
  * required by jest's CommonJS runtime, so ts-jest transpiles them too (allowJs); everything else in node_modules
  * stays untransformed. The transpiled files are cached, so only the first run pays for them.
  */
-const ESM_ONLY = ["@kubernetes/client-node", "openid-client", "oauth4webapi", "jose"];
+const ESM_ONLY = ["@kubernetes/client-node", "openid-client", "oauth4webapi", "jose", "@apidevtools/json-schema-ref-parser"];
 const tsJest = ["ts-jest", { isolatedModules: true, tsconfig: { module: "commonjs", esModuleInterop: true, allowJs: true } }];
 const transform = { "^.+\\.ts$": tsJest, [`node_modules/(${ESM_ONLY.join("|")})/.+\\.js$`]: tsJest };
 const transformIgnorePatterns = [`/node_modules/(?!(${ESM_ONLY.join("|")})/)`];
