@@ -10,6 +10,7 @@ import {
   fixManifest,
   fixValues,
   fixValuesSchema,
+  o2imsApiChartTemplate,
   secretReaderChartTemplate,
 } from "./build/artifacts";
 
@@ -30,6 +31,15 @@ const crdFiles = fs
   .filter(f => f.endsWith(".yaml"))
   .sort();
 const template = read(path.join(ROOT, "templates", "byoh-workload-cluster.yaml"));
+// The O2 IMS REST server's OpenAPI documents, shipped beside the bundle (a single file) in a ConfigMap.
+const docsDir = path.join(ROOT, "o2ims-api", "openapi");
+const documents = Object.fromEntries(
+  fs
+    .readdirSync(docsDir)
+    .filter(f => f.endsWith(".yaml"))
+    .sort()
+    .map(f => [f, read(path.join(docsDir, f))]),
+);
 
 for (const f of [chartDir, manifestFile]) if (!fs.existsSync(f)) throw new Error(`${f} is missing: run pepr build first`);
 
@@ -40,14 +50,17 @@ fs.mkdirSync(path.join(chartDir, "crds"), { recursive: true });
 for (const f of crdFiles) fs.copyFileSync(path.join(crdDir, f), path.join(chartDir, "crds", f));
 fs.writeFileSync(path.join(chartDir, "templates", "default-clustertemplate.yaml"), clusterTemplateChartTemplate(template));
 fs.writeFileSync(path.join(chartDir, "templates", "ocloud-secret-roles.yaml"), secretReaderChartTemplate());
+fs.writeFileSync(path.join(chartDir, "templates", "o2ims-api.yaml"), o2imsApiChartTemplate(documents));
 fs.writeFileSync(
   manifestFile,
   fixManifest(
     read(manifestFile),
     crdFiles.map(f => read(path.join(crdDir, f))),
     template,
+    undefined,
+    documents,
   ),
 );
 console.log(
-  `post-build: ${path.relative(ROOT, chartDir)} and ${path.relative(ROOT, manifestFile)} carry ${crdFiles.length} CRDs and the default ClusterTemplate`,
+  `post-build: ${path.relative(ROOT, chartDir)} and ${path.relative(ROOT, manifestFile)} carry ${crdFiles.length} CRDs, the default ClusterTemplate and the O2 IMS REST server (${Object.keys(documents).join(", ")})`,
 );

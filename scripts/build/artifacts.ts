@@ -11,12 +11,16 @@
  *   filesystem stays writable: Pepr 1.1.4's controller image writes the decompressed module to /app at start
  *   (node_modules/pepr/dist/controller.js), and /app also holds the image's node_modules, so no emptyDir can cover it.
  * - Memory: the watcher's limit is sized from `npm run bench` (peak RSS 421 MB at N = 500) with headroom.
+ * - The O2 IMS REST server (o2ims-api/) ships in both, behind the chart value o2imsApi.enabled: its own
+ *   ServiceAccount and ClusterRole (o2ims-api/rbac.ts), a Deployment running the module's bundle with
+ *   OCP_COMPONENT=o2ims-api, a Service on 8443 and its OpenAPI documents in a ConfigMap (see o2imsApiObjects).
  * - Secrets: the module reads only the kubeconfig Secret each OCloud names, and an OCloud may name only a Secret of
  *   its own namespace (admission), so Secrets are readable in the namespaces configured for OClouds only: a Role +
  *   RoleBinding per namespace (chart value ocloudSecretNamespaces, templated; the manifest carries the default
  *   list), never a cluster-wide rule (package.json's pepr.rbac has none, and a unit test keeps it so).
  */
 import { dump, load, loadAll } from "js-yaml";
+import { O2IMS_API_IDENTITY, O2IMS_API_RULES } from "../../o2ims-api/rbac";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -103,6 +107,11 @@ export function fixValuesSchema(text: string): string {
   def("SecurityContext").seccompProfile = seccomp;
   def("ContainerSecurityContext").seccompProfile = seccomp;
   def("Values").ocloudSecretNamespaces = { type: "array", items: { type: "string" } };
+  def("Values").o2imsApi = {
+    type: "object",
+    properties: { enabled: { type: "boolean" }, namespace: { type: "string" }, tlsSecretName: { type: "string" } },
+    additionalProperties: false,
+  };
   def("Values").defaultClusterTemplate = {
     type: "object",
     properties: { enabled: { type: "boolean" } },
@@ -129,6 +138,8 @@ export function fixValues(text: string): string {
     v.readinessProbe = READINESS_PROBE;
   }
   values.defaultClusterTemplate = { enabled: true };
+  // The O2 IMS REST server (o2ims-api/); its TLS Secret (tls.crt, tls.key) is the installer's to provide.
+  values.o2imsApi = { enabled: true, ...O2IMS_API_DEFAULTS };
   // Namespaces whose Secrets the module may read: those of the OClouds (and so of their kubeconfig Secrets).
   values.ocloudSecretNamespaces = DEFAULT_OCLOUD_SECRET_NAMESPACES;
   return dump(values, YAML_OPTS);
@@ -149,6 +160,8 @@ export function fixManifest(
   crds: string[],
   clusterTemplate: string,
   secretNamespaces: string[] = DEFAULT_OCLOUD_SECRET_NAMESPACES,
+  /** The O2 IMS REST server's OpenAPI documents (file name -> text); without them the server is left out. */
+  o2imsApiDocuments?: Record<string, string>,
 ): string {
   // Idempotent: what an earlier run added is dropped before it is added again.
   const added = (d: Obj) =>
@@ -177,6 +190,182 @@ export function fixManifest(
     },
     ...secretReaderRbac(ns),
   ]);
-  const parts = [...crds.map(c => load(c) as Obj), ...docs, ...secretNs, load(clusterTemplate) as Obj];
+  const api = o2imsApiDocuments
+    ? o2imsApiObjects({ ...moduleRuntimeOf(docs), ...O2IMS_API_DEFAULTS, documents: o2imsApiDocuments })
+    : [];
+  const parts = [...crds.map(c => load(c) as Obj), ...docs, ...secretNs, ...api, load(clusterTemplate) as Obj];
   return parts.map(p => dump(p, YAML_OPTS)).join("---\n");
+}
+
+// ---- The O2 IMS REST server (o2ims-api/): its own identity, Deployment, Service and OpenAPI documents ----
+//
+// It runs from the module's own bundle and the Pepr controller image, as the watcher does, but not through
+// Pepr's controller.js: that first applies the PeprStore CRD, which the server's least-privilege identity may not.
+// Its loader does what controller.js does with the module Secret (gunzip, check the SHA-256 against the build's
+// hash, run) and sets OCP_COMPONENT=o2ims-api; NODE_PATH lets the bundle's externals (pepr, its client) resolve
+// from the image's /app/node_modules although the bundle is written to the emptyDir /tmp (read-only root).
+
+export const O2IMS_API_PORT = 8443;
+const O2IMS_API_TLS_DIR = "/etc/o2ims-api/tls";
+const O2IMS_API_DOCS_DIR = "/etc/o2ims-api/openapi";
+export const O2IMS_API_DEFAULTS = {
+  namespace: "o2ims",
+  tlsSecretName: `${O2IMS_API_IDENTITY}-tls`,
+} as const;
+const O2IMS_API_LABELS = { "app.kubernetes.io/part-of": "o-cloud-provisioner", "app.kubernetes.io/component": "o2ims-api" };
+export const O2IMS_API_RESOURCES = { requests: { memory: "128Mi", cpu: "100m" }, limits: { memory: "384Mi", cpu: "500m" } };
+
+/** node -e: gunzip the module Secret's bundle, verify its hash (argv[1]), run it (see above). */
+export const O2IMS_API_LOADER = [
+  'const fs=require("fs"),zlib=require("zlib"),crypto=require("crypto");const h=process.argv[1];',
+  "const code=zlib.gunzipSync(fs.readFileSync(`/app/load/module-${h}.js.gz`));",
+  'if(crypto.createHash("sha256").update(code).digest("hex")!==h)throw new Error("module bundle hash mismatch");',
+  'fs.writeFileSync("/tmp/o2ims-api.js",code);require("/tmp/o2ims-api.js");',
+].join("");
+
+export interface O2imsApiOptions {
+  image: string;
+  /** The bundle's hash, as in the watcher's args. */
+  hash: string;
+  moduleSecret: string;
+  /** The namespace whose ProvisioningRequests the API serves. */
+  namespace: string;
+  tlsSecretName: string;
+  /** File name -> text of every o2ims-api/openapi/*.yaml. */
+  documents: Record<string, string>;
+}
+
+/** The server's objects: ServiceAccount, ClusterRole + binding (o2ims-api/rbac.ts), ConfigMap, Deployment, Service. */
+export function o2imsApiObjects(o: O2imsApiOptions): Obj[] {
+  const ns = MODULE_SERVICE_ACCOUNT.namespace;
+  const meta = (name: string, namespaced = true) => ({
+    name,
+    ...(namespaced ? { namespace: ns } : {}),
+    labels: O2IMS_API_LABELS,
+  });
+  const docsConfigMap = `${O2IMS_API_IDENTITY}-openapi`;
+  const selector = { app: O2IMS_API_IDENTITY };
+  const probe = (delay: number) => ({
+    httpGet: { path: "/healthz", port: O2IMS_API_PORT, scheme: "HTTPS" },
+    initialDelaySeconds: delay,
+  });
+  const env: Record<string, string> = {
+    OCP_COMPONENT: "o2ims-api",
+    NODE_PATH: "/app/node_modules",
+    OCP_O2IMS_API_PORT: String(O2IMS_API_PORT),
+    OCP_O2IMS_API_NAMESPACE: o.namespace,
+    OCP_O2IMS_API_OWN_NAMESPACE: ns,
+    OCP_O2IMS_API_TLS_CERT: `${O2IMS_API_TLS_DIR}/tls.crt`,
+    OCP_O2IMS_API_TLS_KEY: `${O2IMS_API_TLS_DIR}/tls.key`,
+    OCP_O2IMS_API_DOCUMENTS: O2IMS_API_DOCS_DIR,
+  };
+  return [
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(O2IMS_API_IDENTITY) },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: meta(O2IMS_API_IDENTITY, false),
+      rules: O2IMS_API_RULES,
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: meta(O2IMS_API_IDENTITY, false),
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: O2IMS_API_IDENTITY },
+      subjects: [{ kind: "ServiceAccount", name: O2IMS_API_IDENTITY, namespace: ns }],
+    },
+    { apiVersion: "v1", kind: "ConfigMap", metadata: meta(docsConfigMap), data: o.documents },
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: meta(O2IMS_API_IDENTITY),
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels: { ...selector, ...O2IMS_API_LABELS } },
+          spec: {
+            serviceAccountName: O2IMS_API_IDENTITY,
+            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: SECCOMP },
+            containers: [
+              {
+                name: "o2ims-api",
+                image: o.image,
+                imagePullPolicy: "IfNotPresent",
+                command: ["node", "-e", O2IMS_API_LOADER, o.hash],
+                env: Object.entries(env).map(([name, value]) => ({ name, value })),
+                ports: [{ name: "https", containerPort: O2IMS_API_PORT }],
+                readinessProbe: probe(5),
+                livenessProbe: probe(15),
+                resources: O2IMS_API_RESOURCES,
+                securityContext: {
+                  runAsNonRoot: true,
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ["ALL"] },
+                  seccompProfile: SECCOMP,
+                },
+                volumeMounts: [
+                  { name: "module", mountPath: "/app/load", readOnly: true },
+                  { name: "tls", mountPath: O2IMS_API_TLS_DIR, readOnly: true },
+                  { name: "openapi", mountPath: O2IMS_API_DOCS_DIR, readOnly: true },
+                  { name: "tmp", mountPath: "/tmp" },
+                ],
+              },
+            ],
+            volumes: [
+              { name: "module", secret: { secretName: o.moduleSecret } },
+              { name: "tls", secret: { secretName: o.tlsSecretName } },
+              { name: "openapi", configMap: { name: docsConfigMap } },
+              { name: "tmp", emptyDir: {} },
+            ],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: meta(O2IMS_API_IDENTITY),
+      spec: { selector, ports: [{ name: "https", port: O2IMS_API_PORT, targetPort: O2IMS_API_PORT }] },
+    },
+  ];
+}
+
+/** The watcher Deployment's image and bundle hash (args [controller.js, hash]) and module Secret, from a manifest. */
+export function moduleRuntimeOf(docs: Obj[]): { image: string; hash: string; moduleSecret: string } {
+  const watcher = docs.find(d => d.kind === "Deployment" && String((d.metadata as Obj).name).endsWith("-watcher"));
+  const spec = watcher && (((watcher.spec as Obj).template as Obj).spec as Obj);
+  const container = spec && (spec.containers as Obj[])[0];
+  const args = container?.args as string[] | undefined;
+  const secret = (spec?.volumes as Obj[] | undefined)?.find(v => v.name === "module")?.secret as Obj | undefined;
+  if (!container || !args?.[1] || !secret)
+    throw new Error("the manifest's watcher Deployment has no image, hash or module Secret: has Pepr's layout changed?");
+  return { image: container.image as string, hash: args[1], moduleSecret: secret.secretName as string };
+}
+
+/**
+ * The same objects as a chart template behind o2imsApi.enabled; image, hash and module Secret as the watcher's
+ * values, the served namespace and the TLS Secret from o2imsApi values.
+ */
+export function o2imsApiChartTemplate(documents: Record<string, string>): string {
+  for (const [f, text] of Object.entries(documents))
+    if (text.includes("{{")) throw new Error(`o2ims-api/openapi/${f} contains '{{', which Helm would render`);
+  const objs = o2imsApiObjects({
+    image: "__IMAGE__",
+    hash: "__HASH__",
+    moduleSecret: "__MODULE_SECRET__",
+    namespace: "__SERVED_NS__",
+    tlsSecretName: "__TLS_SECRET__",
+    documents,
+  });
+  const body = objs
+    .map(o => dump(o, YAML_OPTS))
+    .join("---\n")
+    .replace(/__IMAGE__/g, "{{ .Values.watcher.image }}")
+    .replace(/__HASH__/g, '"{{ .Values.hash }}"')
+    .replace(/__MODULE_SECRET__/g, "{{ .Values.uuid }}-module")
+    .replace(/__SERVED_NS__/g, "{{ .Values.o2imsApi.namespace | quote }}")
+    .replace(/__TLS_SECRET__/g, "{{ .Values.o2imsApi.tlsSecretName }}");
+  return `{{- if .Values.o2imsApi.enabled }}\n${body}{{- end }}\n`;
 }
