@@ -7,7 +7,7 @@
  * that leaves the representation equal (a resourceVersion bump, a managed field) notifies nobody.
  */
 import { randomUUID } from "node:crypto";
-import { isDeepStrictEqual } from "node:util";
+import { canonicalJson } from "../../kube/json";
 import { Filter, matchesFilter } from "../query";
 
 export const EVENT = { created: 0, modified: 1, deleted: 2 } as const;
@@ -18,7 +18,8 @@ export function changeType(prior: object | undefined, post: object | undefined):
   if (!prior && !post) return undefined;
   if (!prior) return EVENT.created;
   if (!post) return EVENT.deleted;
-  return isDeepStrictEqual(prior, post) ? undefined : EVENT.modified;
+  // Canonical JSON: key order and undefined members are no change.
+  return canonicalJson(prior) === canonicalJson(post) ? undefined : EVENT.modified;
 }
 
 /** One change of one object as the API shows it. objectType names what it is (inventory: resource, resourcePool, ...). */
