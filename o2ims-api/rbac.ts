@@ -27,4 +27,13 @@ export const O2IMS_API_RULES: PolicyRule[] = [
     resources: [R.ProvisioningRequest.plural],
     verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
   },
+  // The inventory service (inventory/view.ts): informers on what it shows, read-only. ByoHosts are resources,
+  // Namespaces give the pools their ids and names, Clusters are the deployment managers. No Secret, ever.
+  { apiGroups: [R.ByoHost.group], resources: [R.ByoHost.plural], verbs: ["list", "watch"] },
+  { apiGroups: [R.Cluster.group], resources: [R.Cluster.plural], verbs: ["list", "watch"] },
+  { apiGroups: [R.Namespace.group], resources: [R.Namespace.plural], verbs: ["list", "watch"] },
+  // Subscriptions (subscriptions/store.ts): kept as O2imsSubscription CRs in the server's namespace (watched by
+  // label, created and deleted over REST, their Delivering condition patched on status).
+  { apiGroups: [O2IMS_GROUP], resources: [R.O2imsSubscription.plural], verbs: ["get", "list", "watch", "create", "delete"] },
+  { apiGroups: [O2IMS_GROUP], resources: [`${R.O2imsSubscription.plural}/status`], verbs: ["patch"] },
 ];
