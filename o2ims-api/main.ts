@@ -6,13 +6,15 @@
 import { KubeClient } from "../kube/client";
 import type { Service, ServiceContext } from "./contract";
 import { jsonLog } from "./log";
+import { createInventoryService } from "./inventory";
 import { createProvisioningService } from "./provisioning";
 import { createApiServer } from "./server";
 import { ApiSettings, readSettings } from "./settings";
+import { createSubscriptionService } from "./subscriptions";
 
 /** Every service the server offers, built on one context. */
 export function createServices(ctx: ServiceContext): Service[] {
-  return [createProvisioningService(ctx)];
+  return [createProvisioningService(ctx), createInventoryService(ctx), createSubscriptionService(ctx)];
 }
 
 export interface Running {
