@@ -56,6 +56,8 @@ export async function mount(service: Service, documentsDir?: string): Promise<Mo
     apiRoot: root,
     strict: true,
     validate: true,
+    // Every violation at once, so a client fixes its request in one round.
+    ajvOpts: { allErrors: true },
     customizeAjv: ajv => {
       addFormats(ajv);
       return ajv;
