@@ -9,13 +9,13 @@ import { PROVISIONING_DOCUMENT } from "../../o2ims-api/provisioning";
 import { createApiServer, mount } from "../../o2ims-api/server";
 import { readSettings } from "../../o2ims-api/settings";
 
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
 function reviews(allowed: (attrs: Record<string, string>) => boolean) {
-  const calls: { path: string; body: any }[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const calls: { path: string; body: Json }[] = [];
   const client = {
-    async request(_method: string, path: string, body: any) {
-      // eslint-disable-line @typescript-eslint/no-explicit-any
+    async request(_method: string, path: string, body: Json) {
       calls.push({ path, body });
       if (path.endsWith("/tokenreviews"))
         return body.spec.token === "good"
