@@ -2,7 +2,8 @@
  * `npm start`: the built-in local setup. Two real control planes (SMO and O-Cloud) built from Go modules, this
  * project's CRDs plus the upstream CAPI/BYOH ones, the built module running against each plane with real admission
  * webhooks, the BYOH/CAPI simulator with a small host fleet on the O-Cloud, and the example request, shown as a
- * live tree until it is fulfilled. Everything stops on Ctrl-C / SIGTERM.
+ * live tree until it is fulfilled, and the O2 IMS REST API of the O-Cloud (the built bundle under its own
+ * ServiceAccount, TLS) with a client ServiceAccount to call it with. Everything stops on Ctrl-C / SIGTERM.
  *
  *   npm start                      run, apply the example, keep running
  *   npm start -- --no-example      run, apply nothing
@@ -17,6 +18,7 @@ import { numberFlag, parseCommand } from "../kube/command-line";
 import { R } from "../kube/resources";
 import { startPlane, Plane } from "../local/plane/plane";
 import { startModule, ModuleProcess } from "../local/module";
+import { O2imsApiProcess, startO2imsApi } from "../local/o2ims-api";
 import { registerFleet } from "../local/sim/hosts";
 import { Simulator } from "../local/sim/simulator";
 import { collectTree, renderTree } from "./tree";
@@ -25,8 +27,8 @@ const ROOT = path.resolve(__dirname, "..");
 const USAGE = `usage: o-cloud-provisioner start [flags]   (npm start -- [flags])
 
 Runs the built-in local setup: SMO and O-Cloud control planes, the module against each, a simulated BYOH host
-fleet, and the example request shown as a live tree. Ctrl-C stops everything. Prints SMO_KUBECONFIG= and
-OCLOUD_KUBECONFIG= lines.
+fleet, the O-Cloud's O2 IMS REST API, and the example request shown as a live tree. Ctrl-C stops everything.
+Prints SMO_KUBECONFIG=, OCLOUD_KUBECONFIG=, O2IMS_API= and O2IMS_API_CA= lines.
 
   --no-example           start everything and apply nothing
   --until-fulfilled      exit 0 once the example is fulfilled (non-zero with the reason otherwise), stopping all
@@ -64,12 +66,14 @@ interface Running {
   planes: Plane[];
   modules: ModuleProcess[];
   sim?: Simulator;
+  api?: O2imsApiProcess;
 }
 const running: Running = { planes: [], modules: [] };
 
 async function shutdown(code: number): Promise<never> {
   stage("stopping");
   running.sim?.stop();
+  await running.api?.stop().catch(() => undefined);
   await Promise.allSettled(running.modules.map(m => m.stop()));
   await Promise.allSettled(running.planes.map(p => p.stop()));
   process.exit(code);
@@ -130,8 +134,13 @@ async function main() {
   running.modules.push(smoModule, ocloudModule);
   stage(`module logs: ${smoModule.logFile} and ${ocloudModule.logFile}`);
 
+  stage("starting the O-Cloud's O2 IMS REST API (the built bundle, its own ServiceAccount, TLS)");
+  running.api = await startO2imsApi({ kubeconfig: ocloud.kubeconfig, dir: path.join(ocloud.dir, "o2ims-api"), namespace: NS });
+  await apiClientIdentity(ocloudClient);
+  stage(`O2 IMS REST API log: ${running.api.logFile}`);
+
   if (noExample) {
-    printKubeconfigs(smo, ocloud);
+    printKubeconfigs(smo, ocloud, running.api);
     stage("ready; nothing applied (--no-example). Ctrl-C stops everything.");
     return;
   }
@@ -139,13 +148,54 @@ async function main() {
   stage(`applying ${path.relative(process.cwd(), requestFile)}`);
   await smoClient.create(R.FocomProvisioningRequest, request);
   const outcome = await follow(smoClient, ocloudClient, request);
-  printKubeconfigs(smo, ocloud);
+  printKubeconfigs(smo, ocloud, running.api);
   if (untilFulfilled) return shutdown(outcome.ok ? 0 : 1);
   stage("fulfilled; everything keeps running. Ctrl-C stops it.");
 }
 
-function printKubeconfigs(smo: Plane, ocloud: Plane) {
+const API_CLIENT = "o2ims-client";
+
+/**
+ * A ServiceAccount to call the O2 IMS REST API with (the API asks the cluster's RBAC on every call): full use of
+ * ProvisioningRequests and O2 IMS subscriptions, reads of what the inventory shows (ByoHosts, Clusters, Namespaces).
+ */
+async function apiClientIdentity(client: KubeClient) {
+  const rbac = (kind: string, plural: string, namespaced = false) => ({
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    kind,
+    plural,
+    namespaced,
+  });
+  await client.apply(
+    { group: "", version: "v1", kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true },
+    {
+      metadata: { name: API_CLIENT, namespace: NS },
+    },
+  );
+  await client.apply(rbac("ClusterRole", "clusterroles"), {
+    metadata: { name: API_CLIENT },
+    rules: [
+      { apiGroups: [R.ProvisioningRequest.group], resources: ["provisioningrequests", "o2imssubscriptions"], verbs: ["*"] },
+      { apiGroups: [R.ByoHost.group, R.Cluster.group], resources: ["byohosts", "clusters"], verbs: ["get", "list", "watch"] },
+      { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch"] },
+    ],
+  } as KubeObject);
+  await client.apply(rbac("ClusterRoleBinding", "clusterrolebindings"), {
+    metadata: { name: API_CLIENT },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: API_CLIENT },
+    subjects: [{ kind: "ServiceAccount", name: API_CLIENT, namespace: NS }],
+  } as KubeObject);
+}
+
+function printKubeconfigs(smo: Plane, ocloud: Plane, api?: O2imsApiProcess) {
   process.stdout.write(`SMO_KUBECONFIG=${smo.kubeconfig}\nOCLOUD_KUBECONFIG=${ocloud.kubeconfig}\n`);
+  if (!api) return;
+  process.stdout.write(`O2IMS_API=${api.url}\nO2IMS_API_CA=${api.caFile}\n`);
+  stage(
+    `call the O2 IMS REST API with a token: TOKEN=$(kubectl --kubeconfig ${ocloud.kubeconfig} -n ${NS} create token ${API_CLIENT}); ` +
+      `curl --cacert ${api.caFile} -H "Authorization: Bearer $TOKEN" ${api.url}/o2ims-infrastructureProvisioning/v1/provisioningRequests`,
+  );
 }
 
 /** Redraws the tree on every change (and each second, for elapsed times) until fulfilled, failed or timed out. */

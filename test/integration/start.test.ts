@@ -30,6 +30,9 @@ it("runs the local setup to a fulfilled example and stops everything", async () 
   expect(stdout).toMatch(/ProvisioningRequest o2ims\/edge-cluster-request-o2ims\s+fulfilled/);
   expect(stdout).toMatch(/^SMO_KUBECONFIG=.+admin\.kubeconfig$/m);
   expect(stdout).toMatch(/^OCLOUD_KUBECONFIG=.+admin\.kubeconfig$/m);
+  expect(stdout).toMatch(/^O2IMS_API=https:\/\/127\.0\.0\.1:\d+$/m);
+  expect(stdout).toMatch(/^O2IMS_API_CA=.+\.crt$/m);
+  expect(stderr).toMatch(/create token o2ims-client/);
   expect(stderr).toContain("stopping");
   // Everything it started is gone: no plane directory is left in the fresh planes directory.
   expect(fs.readdirSync(planes)).toEqual([]);
