@@ -20,6 +20,7 @@ import { load } from "js-yaml";
 import { runLastLine } from "../../local/plane/binaries";
 import { Plane, startPlane } from "../../local/plane/plane";
 import { waitFor } from "../../local/plane/wait";
+import { O2IMS_API_IDENTITY, O2IMS_API_RULES } from "../../o2ims-api/rbac";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "../..");
@@ -52,7 +53,7 @@ describe("the chart", () => {
     expect(docs.filter(d => d.kind === "CustomResourceDefinition")).toHaveLength(CRD_COUNT);
     expect(docs.filter(d => d.kind === "ClusterTemplate").map(d => d.metadata.name)).toEqual(["byoh-workload-cluster.v1"]);
     const deployments = docs.filter(d => d.kind === "Deployment");
-    expect(deployments).toHaveLength(2);
+    expect(deployments).toHaveLength(3); // admission, watcher, the O2 IMS REST server
     for (const d of deployments) {
       expect(d.spec.template.spec.securityContext.seccompProfile).toEqual({ type: "RuntimeDefault" });
       for (const c of d.spec.template.spec.containers)
@@ -60,6 +61,55 @@ describe("the chart", () => {
     }
     const chart = fs.readFileSync(path.join(CHART, "Chart.yaml"), "utf8");
     expect(chart).toContain(`appVersion: ${pkg.version}`);
+  });
+
+  it("renders the O2 IMS REST server: its own identity from o2ims-api/rbac.ts, a Deployment of the module bundle, Service 8443", () => {
+    const docs = (loadAll(rendered) as Obj[]).filter(Boolean);
+    const own = docs.filter(d => d.metadata?.labels?.["app.kubernetes.io/component"] === "o2ims-api");
+    expect(own.map(d => `${d.kind}/${d.metadata.name}`).sort()).toEqual([
+      `ClusterRole/${O2IMS_API_IDENTITY}`,
+      `ClusterRoleBinding/${O2IMS_API_IDENTITY}`,
+      `ConfigMap/${O2IMS_API_IDENTITY}-openapi`,
+      `Deployment/${O2IMS_API_IDENTITY}`,
+      `Service/${O2IMS_API_IDENTITY}`,
+      `ServiceAccount/${O2IMS_API_IDENTITY}`,
+    ]);
+    const kind = (k: string) => own.find(d => d.kind === k)!;
+    expect(kind("ClusterRole").rules).toEqual(O2IMS_API_RULES);
+    expect(kind("ClusterRoleBinding").subjects).toEqual([
+      { kind: "ServiceAccount", name: O2IMS_API_IDENTITY, namespace: "pepr-system" },
+    ]);
+    expect(kind("Service").spec.ports).toEqual([{ name: "https", port: 8443, targetPort: 8443 }]);
+    expect(Object.keys(kind("ConfigMap").data)).toContain("provisioning.yaml");
+    const watcher = docs.find(d => d.kind === "Deployment" && d.metadata.name.endsWith("-watcher"))!;
+    const pod = kind("Deployment").spec.template.spec;
+    expect(pod.serviceAccountName).toBe(O2IMS_API_IDENTITY);
+    const [c] = pod.containers;
+    expect(c.image).toBe(watcher.spec.template.spec.containers[0].image);
+    expect(c.command.at(-1)).toBe(watcher.spec.template.spec.containers[0].args[1]); // the bundle's hash
+    const env = Object.fromEntries(c.env.map((e: Obj) => [e.name, e.value]));
+    expect(env).toMatchObject({ OCP_COMPONENT: "o2ims-api", OCP_O2IMS_API_NAMESPACE: "o2ims", OCP_O2IMS_API_PORT: "8443" });
+    expect(c.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+    });
+    expect(pod.volumes.find((v: Obj) => v.name === "tls").secret.secretName).toBe(`${O2IMS_API_IDENTITY}-tls`);
+  });
+
+  it("o2imsApi values: served namespace and TLS Secret, or left out", async () => {
+    const opts = { maxBuffer: 32 << 20 };
+    const { stdout } = await run(
+      helm,
+      ["template", "ocp", CHART, "--set", "o2imsApi.namespace=edge", "--set", "o2imsApi.tlsSecretName=my-tls"],
+      opts,
+    );
+    const dep = (loadAll(stdout) as Obj[]).find(d => d?.kind === "Deployment" && d.metadata.name === O2IMS_API_IDENTITY)!;
+    const env = Object.fromEntries(dep.spec.template.spec.containers[0].env.map((e: Obj) => [e.name, e.value]));
+    expect(env.OCP_O2IMS_API_NAMESPACE).toBe("edge");
+    expect(dep.spec.template.spec.volumes.find((v: Obj) => v.name === "tls").secret.secretName).toBe("my-tls");
+    const off = (await run(helm, ["template", "ocp", CHART, "--set", "o2imsApi.enabled=false"], opts)).stdout;
+    expect(off).not.toContain(O2IMS_API_IDENTITY);
   });
 
   it("can leave the default ClusterTemplate out", async () => {
@@ -117,6 +167,19 @@ describe("installing on a plane", () => {
     await expect(kubectl("get", "focomreq", "-A")).resolves.toBeDefined();
     const { stdout: sa } = await kubectl("get", "serviceaccount", "-n", "pepr-system", "-o", "name");
     expect(sa).toContain("serviceaccount/pepr-o-cloud-provisioner");
+    expect(sa).toContain(`serviceaccount/${O2IMS_API_IDENTITY}`);
+    // The REST server's identity: reviews and ProvisioningRequests, no Secrets, no cluster objects.
+    const canI = async (...args: string[]) =>
+      (
+        await kubectl("auth", "can-i", ...args, `--as=system:serviceaccount:pepr-system:${O2IMS_API_IDENTITY}`).catch(
+          (e: { stdout?: string }) => ({ stdout: e.stdout ?? "" }),
+        )
+      ).stdout.trim();
+    expect(await canI("create", "tokenreviews.authentication.k8s.io")).toBe("yes");
+    expect(await canI("create", "subjectaccessreviews.authorization.k8s.io")).toBe("yes");
+    expect(await canI("create", "provisioningrequests.o2ims.provisioning.oran.org", "-n", "o2ims")).toBe("yes");
+    expect(await canI("get", "secrets", "-n", "pepr-system")).toBe("no");
+    expect(await canI("create", "clusters.cluster.x-k8s.io", "-n", "o2ims")).toBe("no");
   });
 });
 
