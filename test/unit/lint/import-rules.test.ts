@@ -25,6 +25,7 @@ const cases: [string, string, string][] = [
   ["local/sim", `import { O2ims } from "../../capabilities/o2ims";\nexport const x = O2ims;\n`, "capabilities/"],
   ["kube", `import { ProvisioningRequest } from "../api/kinds";\nexport const x = ProvisioningRequest;\n`, "api/"],
   ["capabilities/focom", `import { startPlane } from "../../local/plane/plane";\nexport const x = startPlane;\n`, "local/"],
+  ["o2ims-api", `import { O2ims } from "../capabilities/o2ims";\nexport const x = O2ims;\n`, "capabilities/"],
 ];
 const allowed = ["generators", `import type { KubeObject } from "../kube/types";\nexport type X = KubeObject;\n`];
 
