@@ -125,6 +125,10 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 
 export async function createApiServer(opts: ServerOptions): Promise<ApiServer> {
   const { client, settings, log } = opts;
+  // OCP_O2IMS_API_DOCUMENTS finds documents by file name, so two services may not share one.
+  const names = opts.services.map(s => path.basename(s.document));
+  const twice = names.filter((n, i) => names.indexOf(n) !== i);
+  if (twice.length) throw new Error(`services share the document file name ${twice.join(", ")}`);
   const mounted = await Promise.all(opts.services.map(s => mount(s, settings.documentsDir)));
   // Longest root first, so a nested root wins over "/".
   mounted.sort((a, b) => b.root.length - a.root.length);
@@ -133,19 +137,20 @@ export async function createApiServer(opts: ServerOptions): Promise<ApiServer> {
   async function route(method: string, url: URL, headers: http.IncomingHttpHeaders, raw: Buffer): Promise<Answer> {
     const caller = await authn.authenticate(headers.authorization);
     const p = url.pathname;
-    const m = mounted.find(x => underRoot(p, x.root));
-    if (!m) throw problem(404, `no resource at ${p}`);
     const req = { method: method.toLowerCase(), path: p, headers: headers as Record<string, string>, query: url.search.slice(1) };
-    let op;
-    try {
-      op = m.api.router.matchOperation(req, true);
-    } catch (e) {
-      if (!String((e as Error).message).startsWith("405")) throw problem(404, `no resource at ${p}`);
-      const allow = METHODS.filter(x => m.api.router.matchOperation({ ...req, method: x })).map(x => x.toUpperCase());
+    // Several documents may share a root (provisioning and its subscriptions): the first that has the path wins.
+    const candidates = mounted.filter(x => underRoot(p, x.root));
+    const found = candidates.map(x => ({ m: x, op: x.api.router.matchOperation(req) })).find(x => x.op !== undefined);
+    if (!found) {
+      const allow = METHODS.filter(x => candidates.some(c => c.api.router.matchOperation({ ...req, method: x }))).map(x =>
+        x.toUpperCase(),
+      );
+      if (!allow.length) throw problem(404, `no resource at ${p}`);
       throw new Problem(405, "Method Not Allowed", `${method} is not allowed on ${p}; allowed: ${allow.join(", ")}`, {
         allow,
       });
     }
+    const { m, op } = found as { m: Mounted; op: NonNullable<(typeof found)["op"]> };
     let body: unknown = undefined;
     if (raw.length) {
       const type = String(headers["content-type"] ?? "");
