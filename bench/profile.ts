@@ -11,6 +11,7 @@ import path from "node:path";
 import { KubeClient } from "../kube/client";
 import { R, Resource } from "../kube/resources";
 import { mean, percentile, round, sleep, table } from "./util";
+import { clientOf } from "./audit";
 
 /** GET of a binary answer (a pprof profile) with the kubeconfig's client certificate. */
 async function getBinary(kubeconfig: string, urlPath: string, timeoutMs: number): Promise<Buffer> {
@@ -370,7 +371,7 @@ interface AuditEvent {
   annotations?: Record<string, string>;
 }
 
-/** Who called what, how often and how long the API server took; the module is user admin with no user agent. */
+/** Who called what, how often and how long the API server took; the module is its ServiceAccount (bench/audit.ts). */
 export interface AuditWindow {
   file: string;
   /** ISO timestamps; events received in [from, to) count. */
@@ -412,7 +413,7 @@ export function analyzeAudit(w: AuditWindow): AuditSummary {
       if (!all.has(k)) all.set(k, []);
       all.get(k)!.push(ms);
     }
-    const isModule = e.user.username === "admin" && agent === "(none)";
+    const isModule = clientOf(e.user.username) === "module";
     if (!isModule || e.verb === "watch") continue;
     moduleTotal++;
     if (!calls.has(key)) calls.set(key, []);

@@ -53,6 +53,7 @@ The performance figures of the module on this machine, on its own local control 
   --resync S             the module's periodic re-apply (default 3600 = off during the run)
   --module-env K=V       extra environment of the module (repeatable)
   --out FILE             results file (default bench/results.json)
+  --pipeline-only        with --n: only the pipelines, for A/B runs (no status-latency or admission phase)
   -h, --help             this text`;
 const { values: flags } = parseCommand(process.argv.slice(2), {
   usage: USAGE,
@@ -68,6 +69,7 @@ const { values: flags } = parseCommand(process.argv.slice(2), {
     resync: { type: "string" },
     "module-env": { type: "string", multiple: true },
     out: { type: "string" },
+    "pipeline-only": { type: "boolean" },
   },
 });
 
@@ -87,6 +89,8 @@ const extraEnv: Record<string, string> = Object.fromEntries(
   }),
 );
 const rawApply = flags["raw-apply"] ?? false;
+/** A/B runs of a quick N: only the pipelines (no status-latency or admission phase). */
+const pipelineOnly = quick && (flags["pipeline-only"] ?? false);
 /**
  * The full run (build, plane, every phase) should end within this many seconds: the largest N runs last and its
  * pipeline gets what is left (a quick run runs its N first, then the other phases, without a budget).
@@ -206,12 +210,14 @@ async function main(): Promise<void> {
   const sorted = [...ns].sort((a, b) => a - b);
   const largestN = sorted[sorted.length - 1];
   const timeoutFor = (n: number) => (Number.isNaN(timeoutSeconds) ? 90 + n * 0.6 : timeoutSeconds) * 1000;
-  let statusLat: StatusLatency;
-  let adm: AdmissionResult;
+  let statusLat: StatusLatency | undefined;
+  let adm: AdmissionResult | undefined;
   if (quick) {
     for (const n of sorted) results.push(await throughput(ctx, n, timeoutFor(n)));
-    statusLat = await statusLatency(ctx, latencyRequests);
-    adm = await admission(ctx, admissionPerPoint);
+    if (!pipelineOnly) {
+      statusLat = await statusLatency(ctx, latencyRequests);
+      adm = await admission(ctx, admissionPerPoint);
+    }
   } else {
     for (const n of sorted.slice(0, -1)) results.push(await throughput(ctx, n, timeoutFor(n)));
     statusLat = await statusLatency(ctx, latencyRequests);
