@@ -196,6 +196,13 @@ describe("delivery", () => {
     await c.close();
   });
 
+  it("resolves a host name through the guarded lookup (localhost), delivering to it", async () => {
+    const c = await consumer(() => 204);
+    await httpSender(1000)(c.url.replace("127.0.0.1", "localhost") + "/cb", { seq: 7 });
+    expect(c.received.map(r => r.body.seq)).toEqual([7]);
+    await c.close();
+  });
+
   it("never follows a redirect: a 3xx is a failed attempt", async () => {
     const c = await consumer(() => 302);
     const errors: string[] = [];
