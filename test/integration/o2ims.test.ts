@@ -490,21 +490,38 @@ describe("the CNI", () => {
     expect(warnings).toEqual([
       expect.objectContaining({ type: "Warning", message: waiting.status?.provisioningStatus?.provisioningMessage }),
     ]);
+    // The simulator reaches the same view a little later (its set is retried once the workload cluster is reachable,
+    // the Machine's NodeHealthy once the Node is seen): wait for both, then the request must still not be ready.
+    await waitFor(async () => (await crsCondition())?.reason === "RetrievingResourceFailed", {
+      timeoutMs: 30_000,
+      message: "ClusterResourceSet RetrievingResourceFailed",
+    });
     expect(await crsCondition()).toMatchObject({
       status: "False",
       reason: "RetrievingResourceFailed",
       severity: "Warning",
       message: 'configmaps "calico-cni" not found',
     });
-    const kcp = await client.get(R.KubeadmControlPlane, "cni-control-plane", CNI_NS);
-    expect(kcp.status).toMatchObject({ initialized: true, ready: false, readyReplicas: 0 });
-    const [machine] = await client.list(R.Machine, { namespace: CNI_NS, labelSelector: "cluster.x-k8s.io/cluster-name=cni" });
-    expect(
-      (machine.status as { conditions: Record<string, string>[] }).conditions.find(c => c.type === "NodeHealthy"),
-    ).toMatchObject({
+    const nodeHealthy = async () => {
+      const [m] = await client.list(R.Machine, { namespace: CNI_NS, labelSelector: "cluster.x-k8s.io/cluster-name=cni" });
+      return (m?.status as { conditions?: Record<string, string>[] } | undefined)?.conditions?.find(
+        c => c.type === "NodeHealthy",
+      );
+    };
+    await waitFor(async () => (await nodeHealthy())?.reason === "NodeConditionsFailed", {
+      timeoutMs: 30_000,
+      message: "Machine NodeHealthy NodeConditionsFailed",
+    });
+    expect(await nodeHealthy()).toMatchObject({
       status: "False",
       reason: "NodeConditionsFailed",
       message: "Node condition Ready is False",
+    });
+    const kcp = await client.get(R.KubeadmControlPlane, "cni-control-plane", CNI_NS);
+    expect(kcp.status).toMatchObject({ initialized: true, ready: false, readyReplicas: 0 });
+    expect((await find("cni"))?.status?.provisioningStatus).toMatchObject({
+      provisioningState: "progressing",
+      provisioningMessage: waiting.status?.provisioningStatus?.provisioningMessage,
     });
     const binding = await client.get(BINDING, "cni", CNI_NS);
     expect(binding.spec).toEqual({ clusterName: "cni", bindings: [{ clusterResourceSetName: "cni-cni", resources: [] }] });
