@@ -85,7 +85,7 @@ const underRoot = (p: string, root: string) => root === "/" || p === root || p.s
 
 /** ajv's errors of openapi-backend's combined request schema, as invalidParams naming the parameter or body field. */
 function invalidParamsOf(errors: { instancePath?: string; message?: string; params?: Record<string, unknown> }[]) {
-  return errors.map(e => {
+  const all = errors.map(e => {
     const parts = (e.instancePath ?? "").split("/").filter(Boolean);
     const where = parts[0] === "requestBody" ? "body" : (parts[0] ?? "request");
     let field = parts.slice(1).join(".");
@@ -95,6 +95,15 @@ function invalidParamsOf(errors: { instancePath?: string; message?: string; para
     const what = e.params?.additionalProperty ? "is not a known field/parameter" : (e.message ?? "is invalid");
     return { param, in: where, reason: what };
   });
+  // One entry per parameter (a uuid is checked by format and by pattern: both would name it).
+  const merged = new Map<string, { param: string; in: string; reason: string }>();
+  for (const p of all) {
+    const key = `${p.in} ${p.param}`;
+    const seen = merged.get(key);
+    if (!seen) merged.set(key, { ...p });
+    else if (!seen.reason.split("; ").includes(p.reason)) seen.reason += `; ${p.reason}`;
+  }
+  return [...merged.values()];
 }
 
 export interface ServerOptions {

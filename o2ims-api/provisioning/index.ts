@@ -4,7 +4,7 @@
  * API server each time rather than to a cache, so a client reads its own writes.
  */
 import path from "node:path";
-import { isConflict } from "../../kube/client";
+import { isConflict, KubeError } from "../../kube/client";
 import { O2IMS_GROUP, R } from "../../kube/resources";
 import type { Access, ApiRequest, Operation, Service, ServiceContext } from "../contract";
 import { fromKubeError, problem } from "../problem";
@@ -33,6 +33,7 @@ export function createProvisioningService(ctx: ServiceContext): Service {
     ];
   const location = (id: string) => `${PROVISIONING_ROOT}/provisioningRequests/${encodeURIComponent(id)}`;
   const what = (id: string) => `ProvisioningRequest ${id}`;
+  const exists = (id: string) => client.find(res, id, namespace).then(Boolean, () => false);
 
   const list: Operation = {
     access: access("list", false),
@@ -60,6 +61,10 @@ export function createProvisioningService(ctx: ServiceContext): Service {
           body: toInfo(created),
         };
       } catch (e) {
+        // Admission runs before the store's AlreadyExists: an existing id is first judged by the webhooks (which
+        // would refuse its hosts as pinned by itself), so a refused create of an id that exists is the spec's 409.
+        if (e instanceof KubeError && e.status !== 409 && e.status < 500 && (await exists(data.provisioningRequestId)))
+          throw problem(409, `${what(data.provisioningRequestId)} already exists`);
         throw fromKubeError(e, what(data.provisioningRequestId));
       }
     },
