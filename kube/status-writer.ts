@@ -8,6 +8,7 @@ import { isNotFound, KubeClient, KubeObject } from "./client";
 import { completeConditions, ConditionInput, mergeConditions } from "./conditions";
 import { EventSpec, recordEvent } from "./events";
 import { canonicalJson } from "./json";
+import type { OwnWrites } from "./own-writes";
 import type { Resource } from "./resources";
 import type { Condition } from "./types";
 
@@ -113,11 +114,14 @@ export class StatusWriter<S extends WritableStatus> {
   constructor(
     private readonly client: KubeClient,
     private readonly policy: StatusPolicy<S>,
+    /** Told every object written, so the reconciler reads it from its informer without missing our own write. */
+    private readonly ownWrites?: OwnWrites<KubeObject & { status?: S }>,
   ) {}
 
   /**
-   * Writes the status an observation gives, unless the live one (obj.status, read fresh by the reconciler) already
-   * says it; keeps obj.status and its resourceVersion current. An object deleted meanwhile is not an error.
+   * Writes the status an observation gives, unless the live one (obj.status, as the reconciler last read or wrote
+   * it) already says it; keeps obj.status and its resourceVersion current and tells ownWrites the object written.
+   * An object deleted meanwhile is not an error.
    */
   async write(obj: KubeObject & { status?: S }, update: StatusUpdate<S>, now = new Date()): Promise<WriteResult<S>> {
     const previous = obj.status;
@@ -136,6 +140,7 @@ export class StatusWriter<S extends WritableStatus> {
       );
       obj.status = updated.status ?? next;
       obj.metadata.resourceVersion = updated.metadata.resourceVersion;
+      this.ownWrites?.record(updated);
     } catch (e) {
       if (isNotFound(e)) return { written: false, status: next, events: [] };
       throw e;

@@ -64,7 +64,10 @@ export const focomController = once(async (): Promise<FocomController> => {
       Log.warn({ key, attempt }, `reconcile of FocomProvisioningRequest ${key} failed: ${errorMessage(e)}`),
   });
 
-  cache.requests.onChange((phase, fpr) => phase !== "DELETED" && requeue(keyOf(fpr)));
+  cache.requests.onChange((phase, fpr) => {
+    reconciler.ownWrites.observe(phase, fpr);
+    if (phase !== "DELETED") requeue(keyOf(fpr));
+  });
   // A Secret an OCloud names, missing or broken included, re-queues the requests on that OCloud within a second of
   // being created or fixed (connect() reads it afresh and rebuilds the client when its resourceVersion changed).
   const ocloudOf = (fpr: KubeObject & { spec?: { oCloudId?: string } }) =>
@@ -103,6 +106,7 @@ export const focomController = once(async (): Promise<FocomController> => {
  */
 function referencesOf(cache: FocomCache): References {
   return {
+    request: (namespace, name) => cache.requests.get(name, namespace),
     ocloud: async (namespace, name) =>
       cache.oclouds.get(name, namespace) ?? (await cache.client.find<OCloudObject>(R.OCloud, name, namespace)),
     templateInfos: async (namespace, templateName) => {

@@ -10,6 +10,8 @@ import { R } from "../../kube/resources";
 import type { OCloudObject } from "./cache";
 import { OCloudConfigError } from "./errors";
 import { kubeconfigProblem } from "./kubeconfig";
+import { RemoteCache } from "./remote-cache";
+import type { RemoteRequest } from "./remote";
 
 /** Key of the connection to this cluster, shared by every OCloud without secretRef. */
 export const LOCAL = "local";
@@ -19,6 +21,8 @@ export interface Connection {
   /** LOCAL, or "<namespace>/<name>" of the OCloud. */
   key: string;
   client: KubeClient;
+  /** FOCOM's ProvisioningRequests on that O-Cloud, from the connection's watch. */
+  remotes?: RemoteCache;
 }
 
 export interface ConnectionOptions {
@@ -106,14 +110,20 @@ export class OCloudConnections {
   ): Promise<Connection> {
     const existing = this.entries.get(key);
     if (existing?.identity === identity) return existing.connection;
-    const entry: Entry = { identity, healthy: true, connection: build().then(client => ({ key, client })), stopWatches: [] };
+    const remotes = new RemoteCache();
+    const entry: Entry = {
+      identity,
+      healthy: true,
+      connection: build().then(client => ({ key, client, remotes })),
+      stopWatches: [],
+    };
     this.entries.set(key, entry);
     existing?.stopWatches.forEach(stop => stop());
     const current = () => this.entries.get(key) === entry && !this.stopped;
     entry.connection
       .then(
         async c => {
-          for (const start of [async () => this.watchRemote(key, entry, c.client), ...watches]) {
+          for (const start of [async () => this.watchRemote(key, entry, c.client, remotes), ...watches]) {
             if (!current()) return;
             const stop = await start();
             if (current()) entry.stopWatches.push(stop);
@@ -143,18 +153,30 @@ export class OCloudConnections {
     }
   }
 
-  private watchRemote(key: string, entry: Entry, client: KubeClient): () => void {
+  private watchRemote(key: string, entry: Entry, client: KubeClient, remotes: RemoteCache): () => void {
     const health = (healthy: boolean) => {
+      remotes.setHealthy(healthy);
       this.opts.onWatchState?.(key, healthy);
       if (entry.healthy === healthy) return;
       entry.healthy = healthy;
       this.opts.onHealthChange?.(key, healthy);
     };
-    return client.watch(R.ProvisioningRequest, (_, remote) => this.opts.onRemoteChange?.(remote), {
-      labelSelector: FOCOM_REQUEST_UID_LABEL,
-      onError: () => health(false),
-      onSynced: () => health(true),
-    });
+    const stop = client.watch<RemoteRequest>(
+      R.ProvisioningRequest,
+      (phase, remote) => {
+        remotes.apply(phase, remote); // before the re-queue, so the reconcile reads this version
+        this.opts.onRemoteChange?.(remote);
+      },
+      {
+        labelSelector: FOCOM_REQUEST_UID_LABEL,
+        onError: () => health(false),
+        onSynced: () => health(true),
+      },
+    );
+    return () => {
+      remotes.setHealthy(false);
+      stop();
+    };
   }
 
   /** Reports a change of the Secret the connection was built from (its list replays the current version: ignored). */

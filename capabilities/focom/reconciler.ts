@@ -10,12 +10,14 @@ import {
   TemplateInfoObject,
 } from "../../generators/templates";
 import { KubeClient } from "../../kube/client";
+import { OwnWrites } from "../../kube/own-writes";
 import { R } from "../../kube/resources";
 import { isIgnoredNamespace } from "../environment";
 import type { FPRObject, OCloudObject } from "./cache";
 import { deleteRequest } from "./deletion";
 import { classifyFailure, RemoteFailure } from "./errors";
 import type { OCloudConnections } from "./oclouds";
+import type { RemoteCache } from "./remote-cache";
 import { desiredRemote, isOwnedBy, needsApply, RemoteRequest, remoteRefOf } from "./remote";
 import type { Observation } from "./status";
 import { StatusWriter } from "./status-writer";
@@ -26,6 +28,11 @@ export interface ReconcileResult {
 
 /** The SMO-side objects a request refers to (the informers in the module, read live on a miss). */
 export interface References {
+  /**
+   * The request as the informer has it (the reconciler adds its own writes the informer has not delivered yet);
+   * without it every pass reads the request live.
+   */
+  request?(namespace: string, name: string): FPRObject | undefined;
   ocloud(namespace: string, name: string): Promise<OCloudObject | undefined>;
   /** The namespace's TemplateInfos, at least those of templateName if any exist. */
   templateInfos(namespace: string, templateName: string | undefined): Promise<TemplateInfoObject[]>;
@@ -43,6 +50,8 @@ export class FocomReconciler {
   /** Requests whose next reconcile re-applies the remote even if it looks current (periodic resync heals drift). */
   private readonly forceApply = new Set<string>();
   private readonly status: StatusWriter;
+  /** Our own status writes, until the requests informer has them (kube/own-writes.ts). */
+  readonly ownWrites = new OwnWrites<FPRObject>();
 
   constructor(
     private readonly local: KubeClient,
@@ -50,7 +59,7 @@ export class FocomReconciler {
     private readonly connections: OCloudConnections,
     private readonly opts: ReconcilerOptions,
   ) {
-    this.status = new StatusWriter(local);
+    this.status = new StatusWriter(local, this.ownWrites);
   }
 
   resync(key: string): void {
@@ -61,8 +70,7 @@ export class FocomReconciler {
     const [namespace, name] = key.split("/");
     // Admission never sees these namespaces (capabilities/runtime.ts): what it did not check is not acted on.
     if (isIgnoredNamespace(namespace)) return {};
-    // A fresh read: the informer may lag behind our own last status write.
-    const fpr = await this.local.find<FPRObject>(R.FocomProvisioningRequest, name, namespace);
+    const fpr = await this.read(key, namespace, name);
     if (!fpr) {
       this.forceApply.delete(key);
       return {};
@@ -113,10 +121,13 @@ export class FocomReconciler {
       throw new Error(failure.message); // the work queue retries with backoff
     };
     let client: KubeClient;
+    let remotes: RemoteCache | undefined;
     let remote: RemoteRequest | undefined;
     try {
-      client = (await this.connections.connect(ocloud)).client;
-      remote = await client.find<RemoteRequest>(R.ProvisioningRequest, ref.name, ref.namespace);
+      ({ client, remotes } = await this.connections.connect(ocloud));
+      // From the connection's watch while it is synced; else read live (which also finds the O-Cloud unreachable).
+      const cached = remotes?.lookup(ref.namespace, ref.name);
+      remote = cached ? cached.remote : await client.find<RemoteRequest>(R.ProvisioningRequest, ref.name, ref.namespace);
     } catch (e) {
       return disconnected(classifyFailure(e, ocloudName, "read"));
     }
@@ -132,6 +143,7 @@ export class FocomReconciler {
     if (mustApply && !remote?.metadata.deletionTimestamp) {
       try {
         remote = await client.apply<RemoteRequest>(R.ProvisioningRequest, desired);
+        remotes?.record(remote);
       } catch (e) {
         const failure = classifyFailure(e, ocloudName, "write");
         if (failure.kind !== "rejected") return disconnected(failure);
@@ -141,5 +153,15 @@ export class FocomReconciler {
     }
     await observe({ kind: "mirrored", remote });
     return {};
+  }
+
+  /**
+   * From the informer, or our own last write where the informer has not delivered it yet (no GET per pass); a
+   * shallow copy, as the status writer updates status and resourceVersion of what it is given.
+   */
+  private async read(key: string, namespace: string, name: string): Promise<FPRObject | undefined> {
+    if (!this.refs.request) return this.local.find<FPRObject>(R.FocomProvisioningRequest, name, namespace);
+    const read = this.ownWrites.latest(key, this.refs.request(namespace, name));
+    return read && { ...read, metadata: { ...read.metadata } };
   }
 }

@@ -4,6 +4,7 @@
  */
 import { FPR_CONDITION_TYPES } from "../../api/vocabulary";
 import { KubeClient } from "../../kube/client";
+import type { OwnWrites } from "../../kube/own-writes";
 import { R } from "../../kube/resources";
 import { StatusPolicy, StatusWriter as KubeStatusWriter } from "../../kube/status-writer";
 import type { FPRObject } from "./cache";
@@ -23,8 +24,8 @@ export const FPR_STATUS_POLICY: StatusPolicy<FocomStatus> = {
 export class StatusWriter {
   private readonly writer: KubeStatusWriter<FocomStatus>;
 
-  constructor(client: KubeClient) {
-    this.writer = new KubeStatusWriter(client, FPR_STATUS_POLICY);
+  constructor(client: KubeClient, ownWrites?: OwnWrites<FPRObject>) {
+    this.writer = new KubeStatusWriter(client, FPR_STATUS_POLICY, ownWrites);
   }
 
   /** Computes and writes the status for an observation; keeps fpr's status and resourceVersion current. */

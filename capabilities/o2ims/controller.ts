@@ -44,7 +44,10 @@ export const o2imsController = once(async (): Promise<O2imsController> => {
   cache.clusters.onChange(requeueOwner);
   cache.controlPlanes.onChange(requeueOwner);
   cache.machineDeployments.onChange(requeueOwner);
-  cache.requests.onChange((phase, pr) => phase !== "DELETED" && add(keyOf(pr)));
+  cache.requests.onChange((phase, pr) => {
+    reconciler.ownWrites.observe(phase, pr);
+    if (phase !== "DELETED") add(keyOf(pr));
+  });
   cache.templates.onChange(() => cache.requests.list().forEach(pr => add(keyOf(pr))));
   // A CNI ConfigMap that appears or goes concerns the requests of its namespace not fulfilled yet (all of them once a
   // newly watched name has listed); a fulfilled cluster has its CNI already.

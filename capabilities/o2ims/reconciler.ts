@@ -11,6 +11,7 @@ import { generateCluster, GENERATED_KINDS } from "../../generators/byoh-cluster"
 import { KubeClient, KubeObject } from "../../kube/client";
 import { R, resourceFor } from "../../kube/resources";
 import { StatusPolicy, StatusUpdate, StatusWriter } from "../../kube/status-writer";
+import { OwnWrites } from "../../kube/own-writes";
 import { claimsNamespace, isIgnoredNamespace, testFaultExitAfterClaim } from "../environment";
 import { HOST_LABELS, O2imsCache, PRObject } from "./cache";
 import { claimedHostOf, Holder, HostClaims } from "./claims";
@@ -52,6 +53,8 @@ export class RequestReconciler {
   private readonly forceApply = new Set<string>();
   private readonly status: StatusWriter<PRStatus>;
   readonly claims: HostClaims;
+  /** Our own status writes, until the requests informer has them (kube/own-writes.ts). */
+  readonly ownWrites = new OwnWrites<PRObject>();
 
   constructor(
     private readonly client: KubeClient,
@@ -59,7 +62,7 @@ export class RequestReconciler {
     /** Which CNI ConfigMaps exist (capabilities/o2ims/cni.ts); without it none is reported missing. */
     private readonly cni?: CniResources,
   ) {
-    this.status = new StatusWriter(client, PR_STATUS_POLICY);
+    this.status = new StatusWriter(client, PR_STATUS_POLICY, this.ownWrites);
     this.claims = new HostClaims(client, cache.claims, claimsNamespace());
   }
 
@@ -71,9 +74,11 @@ export class RequestReconciler {
     const [namespace, name] = key.split("/");
     // Admission never sees these namespaces (capabilities/runtime.ts): what it did not check is not acted on.
     if (isIgnoredNamespace(namespace)) return {};
-    // A fresh read: the informer may lag behind our own last status write.
-    const pr = await this.client.find<PRObject>(R.ProvisioningRequest, name, namespace);
-    if (!pr) return {};
+    // From the informer, or our own last write where the informer has not delivered it yet (no GET per pass). A
+    // shallow copy: the status writer updates status and resourceVersion of what it is given, never the cache's.
+    const read = this.ownWrites.latest(key, this.cache.requests.get(name, namespace));
+    if (!read) return {};
+    const pr: PRObject = { ...read, metadata: { ...read.metadata } };
     const writeStatus = (update: StatusUpdate<PRStatus>) => this.status.write(pr, update);
     if (pr.metadata.deletionTimestamp) {
       return deleteRequest(this.client, pr, writeStatus, () => this.claims.releaseAll(pr.metadata.uid!));

@@ -16,7 +16,7 @@ contexts: [{name: e, context: {cluster: e, user: u}}]
 current-context: e`;
 const REMOTE = "edge-o2ims";
 
-function setup(opts: { releaseAfterSeconds?: number; kubeconfig?: string } = {}) {
+function setup(opts: { releaseAfterSeconds?: number; kubeconfig?: string; informer?: () => FPRObject | undefined } = {}) {
   const smo = new FakeKube("smo");
   const edge = new FakeKube("edge");
   smo.put(R.Secret, {
@@ -35,6 +35,7 @@ function setup(opts: { releaseAfterSeconds?: number; kubeconfig?: string } = {})
   const reconciler = new FocomReconciler(
     smo.client(),
     {
+      ...(opts.informer ? { request: () => opts.informer!() } : {}),
       ocloud: async (ns, name) => (ns === NS && name === oc.metadata.name ? oc : undefined),
       templateInfos: async () => templateInfos,
     },
@@ -93,6 +94,22 @@ describe("FocomReconciler", () => {
       ["Normal", "Creating"],
       ["Normal", "Synced"],
     ]);
+  });
+
+  it("reads the request from its informer without a GET, and its own write where the informer lags", async () => {
+    const informer: { fpr?: FPRObject } = {};
+    const t = setup({ informer: () => informer.fpr });
+    informer.fpr = t.get(); // the informer has the request as created, and never catches up in this test
+    await t.reconcile();
+    expect(t.get()?.status?.phase).toBe("Creating");
+    t.setRemoteState("progressing", "control plane 0/1 ready");
+    await t.reconcile();
+    await t.reconcile();
+    // Read from the stale informer, the status would be written again and again, with a Creating Event each time.
+    expect(t.smo.calls.filter(c => c.startsWith("get focomprovisioningrequests"))).toEqual([]);
+    expect(t.smo.calls.filter(c => c.startsWith("patch")).length).toBe(2);
+    expect(t.smo.events()).toEqual([["Normal", "Creating"]]);
+    expect(t.get()?.status?.remoteState?.provisioningMessage).toBe("control plane 0/1 ready");
   });
 
   it("applies a spec change (scale) and reports Creating until the O-Cloud has processed it", async () => {
