@@ -11,7 +11,7 @@ import { queueMetrics } from "../../kube/metrics";
 import { setRemoteReachable } from "../metrics";
 import { R } from "../../kube/resources";
 import { errorMessage, localClient, Log, once, settings } from "../runtime";
-import { FocomCache, OCloudObject } from "./cache";
+import { FocomCache, FPRObject, OCloudObject } from "./cache";
 import { connectionKeyOf, OCloudConnections, secretKeyOf, SecretWatches } from "./oclouds";
 import { FocomReconciler, References } from "./reconciler";
 import { requestOf } from "./remote";
@@ -64,9 +64,10 @@ export const focomController = once(async (): Promise<FocomController> => {
       Log.warn({ key, attempt }, `reconcile of FocomProvisioningRequest ${key} failed: ${errorMessage(e)}`),
   });
 
+  // Our own status write comes back as a watch event of exactly the version written: nothing new to reconcile.
   cache.requests.onChange((phase, fpr) => {
     reconciler.ownWrites.observe(phase, fpr);
-    if (phase !== "DELETED") requeue(keyOf(fpr));
+    if (phase !== "DELETED" && !reconciler.ownWrites.isEcho(fpr)) requeue(keyOf(fpr));
   });
   // A Secret an OCloud names, missing or broken included, re-queues the requests on that OCloud within a second of
   // being created or fixed (connect() reads it afresh and rebuilds the client when its resourceVersion changed).
@@ -97,7 +98,10 @@ export const focomController = once(async (): Promise<FocomController> => {
     key => reconciler.resync(key),
     settings.resyncSeconds,
   );
-  return { cache, queue, reconciler, connections, enqueue: obj => requeue(keyOf(obj)) };
+  const enqueue = (obj: KubeObject) => {
+    if (!reconciler.ownWrites.isEcho(obj as FPRObject)) requeue(keyOf(obj));
+  };
+  return { cache, queue, reconciler, connections, enqueue };
 });
 
 /**

@@ -9,7 +9,7 @@ import { queueMetrics } from "../../kube/metrics";
 import { keyOf } from "../../kube/informer";
 import { KubeObject } from "../../kube/client";
 import { claimsNamespace, errorMessage, isIgnoredNamespace, localClient, Log, once, settings } from "../runtime";
-import { O2imsCache, PINNED_HOSTS, requestKeyOf } from "./cache";
+import { O2imsCache, PINNED_HOSTS, PRObject, requestKeyOf } from "./cache";
 import { CLAIMED_HOST, holderOf } from "./claims";
 import { RequestReconciler } from "./reconciler";
 import { cniConfigMaps, CniResources } from "./cni";
@@ -44,9 +44,10 @@ export const o2imsController = once(async (): Promise<O2imsController> => {
   cache.clusters.onChange(requeueOwner);
   cache.controlPlanes.onChange(requeueOwner);
   cache.machineDeployments.onChange(requeueOwner);
+  // Our own status write comes back as a watch event of exactly the version written: nothing new to reconcile.
   cache.requests.onChange((phase, pr) => {
     reconciler.ownWrites.observe(phase, pr);
-    if (phase !== "DELETED") add(keyOf(pr));
+    if (phase !== "DELETED" && !reconciler.ownWrites.isEcho(pr)) add(keyOf(pr));
   });
   cache.templates.onChange(() => cache.requests.list().forEach(pr => add(keyOf(pr))));
   // A CNI ConfigMap that appears or goes concerns the requests of its namespace not fulfilled yet (all of them once a
@@ -89,6 +90,8 @@ export const o2imsController = once(async (): Promise<O2imsController> => {
     cache,
     queue,
     reconciler,
-    enqueue: obj => add(keyOf(obj as { metadata: { name: string; namespace?: string } })),
+    enqueue: obj => {
+      if (!reconciler.ownWrites.isEcho(obj as PRObject)) add(keyOf(obj));
+    },
   };
 });
