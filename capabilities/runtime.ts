@@ -30,6 +30,20 @@ export function once<T>(build: () => Promise<T>): () => Promise<T> {
   };
 }
 
+/**
+ * Starts a controller in the watcher (or the single dev-mode process), retrying every 5 s until it is up: nothing
+ * else starts it (Pepr's Reconcile bindings, whose first event used to, are gone: each kept a full copy of its kind).
+ */
+export function startController(name: string, start: () => Promise<unknown>): void {
+  if (!isWatcher() || process.env.PEPR_MODE === "build") return;
+  const attempt = () =>
+    start().catch(e => {
+      Log.error(`cannot start the ${name} controller (retrying in 5 s): ${errorMessage(e)}`);
+      setTimeout(attempt, 5000).unref();
+    });
+  void attempt();
+}
+
 export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);

@@ -1,6 +1,6 @@
 /**
- * The finalizer Pepr's Finalize binding adds at admission. Both capabilities' Finalize callbacks return false, so
- * Pepr never removes it; the reconcilers release it themselves once the cleanup is really done.
+ * The finalizer both capabilities' Mutate adds at admission (the name Pepr's Finalize binding used, so requests
+ * stored before keep working). The reconcilers release it themselves once the cleanup is really done.
  */
 import { KubeClient, KubeObject } from "./client";
 import { Resource } from "./resources";
@@ -14,4 +14,11 @@ export async function releaseFinalizer(client: KubeClient, res: Resource, obj: K
   await client.mergePatch(res, obj.metadata.name, obj.metadata.namespace, {
     metadata: { finalizers: current.filter(f => f !== PEPR_FINALIZER), resourceVersion: obj.metadata.resourceVersion },
   });
+}
+
+/** Adds Pepr's finalizer to an object being admitted (a mutation), unless it has it. */
+export function addFinalizer(obj: { metadata?: { finalizers?: string[] } }): void {
+  if (!obj.metadata) return;
+  const current = obj.metadata.finalizers ?? [];
+  if (!current.includes(PEPR_FINALIZER)) obj.metadata.finalizers = [...current, PEPR_FINALIZER];
 }

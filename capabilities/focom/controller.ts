@@ -11,7 +11,7 @@ import { queueMetrics } from "../../kube/metrics";
 import { setRemoteReachable } from "../metrics";
 import { R } from "../../kube/resources";
 import { errorMessage, localClient, Log, once, settings } from "../runtime";
-import { FocomCache, FPRObject, OCloudObject } from "./cache";
+import { FocomCache, OCloudObject } from "./cache";
 import { connectionKeyOf, OCloudConnections, secretKeyOf, SecretWatches } from "./oclouds";
 import { FocomReconciler, References } from "./reconciler";
 import { requestOf } from "./remote";
@@ -23,7 +23,6 @@ export interface FocomController {
   queue: WorkQueue;
   reconciler: FocomReconciler;
   connections: OCloudConnections;
-  enqueue(obj: KubeObject): void;
 }
 
 export const focomController = once(async (): Promise<FocomController> => {
@@ -98,10 +97,7 @@ export const focomController = once(async (): Promise<FocomController> => {
     key => reconciler.resync(key),
     settings.resyncSeconds,
   );
-  const enqueue = (obj: KubeObject) => {
-    if (!reconciler.ownWrites.isEcho(obj as FPRObject)) requeue(keyOf(obj));
-  };
-  return { cache, queue, reconciler, connections, enqueue };
+  return { cache, queue, reconciler, connections };
 });
 
 /**

@@ -2,8 +2,8 @@
 import { Capability, Log, PeprMutateRequest, PeprValidateRequest } from "pepr";
 import { setWatchLogger } from "../../kube/watch-health";
 import { FocomProvisioningRequest, OCloud } from "../../api/kinds";
-import type { KubeObject } from "../../kube/types";
-import { errorMessage } from "../runtime";
+import { startController } from "../runtime";
+import { addFinalizer } from "../../kube/finalizer";
 import { denialMessage, mutateRequest, validateRequest } from "./admission";
 import { admissionView, judgeOnOCloud } from "./admission-view";
 import { focomController } from "./controller";
@@ -31,6 +31,7 @@ When(FocomProvisioningRequest)
   .IsCreatedOrUpdated()
   .Mutate(async (req: PeprMutateRequest<FocomProvisioningRequest>) => {
     if (req.Raw.metadata?.deletionTimestamp || !req.Raw.spec) return;
+    addFinalizer(req.Raw);
     const namespace = namespaceOf(req);
     const oldSpec = (req.OldResource as FocomProvisioningRequest | undefined)?.spec;
     // Assigned whole: conversion removes the alias fields, which a merge cannot.
@@ -55,20 +56,10 @@ When(FocomProvisioningRequest)
     const judged = await judgeOnOCloud({ ...input, uid: req.Raw.metadata?.uid, generation: req.Raw.metadata?.generation }, view);
     if (judged.denial) countDenials("FocomProvisioningRequest", [{ rule: "ocloud-dry-run" }]);
     return judged.denial ? req.Deny(judged.denial, 422) : req.Approve(judged.warnings.length ? judged.warnings : undefined);
-  })
-  .Reconcile(async fpr => {
-    (await focomController()).enqueue(fpr as unknown as KubeObject);
-  })
-  .Finalize(async fpr => {
-    // Deletion runs in the controller's queue (retries, backoff); the controller releases the finalizer itself
-    // once the remote ProvisioningRequest is gone, so Pepr must never remove it here.
-    try {
-      (await focomController()).enqueue(fpr as unknown as KubeObject);
-    } catch (e) {
-      Log.error(`cannot queue deletion of FocomProvisioningRequest ${fpr.metadata?.name}: ${errorMessage(e)}`);
-    }
-    return false;
   });
+
+// The controller's informers see every change of every request (see capabilities/o2ims/index.ts on the bindings).
+startController("FOCOM", focomController);
 
 // An OCloud may name only a Secret of its own namespace (no confused deputy: capabilities/focom/ocloud-admission.ts).
 When(OCloud)

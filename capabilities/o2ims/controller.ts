@@ -9,7 +9,7 @@ import { queueMetrics } from "../../kube/metrics";
 import { keyOf } from "../../kube/informer";
 import { KubeObject } from "../../kube/client";
 import { claimsNamespace, errorMessage, isIgnoredNamespace, localClient, Log, once, settings } from "../runtime";
-import { O2imsCache, PINNED_HOSTS, PRObject, requestKeyOf } from "./cache";
+import { O2imsCache, PINNED_HOSTS, requestKeyOf } from "./cache";
 import { CLAIMED_HOST, holderOf } from "./claims";
 import { RequestReconciler } from "./reconciler";
 import { cniConfigMaps, CniResources } from "./cni";
@@ -20,7 +20,6 @@ export interface O2imsController {
   cache: O2imsCache;
   queue: WorkQueue;
   reconciler: RequestReconciler;
-  enqueue(obj: KubeObject): void;
 }
 
 export const o2imsController = once(async (): Promise<O2imsController> => {
@@ -90,8 +89,5 @@ export const o2imsController = once(async (): Promise<O2imsController> => {
     cache,
     queue,
     reconciler,
-    enqueue: obj => {
-      if (!reconciler.ownWrites.isEcho(obj as PRObject)) add(keyOf(obj));
-    },
   };
 });

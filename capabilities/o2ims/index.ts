@@ -1,14 +1,14 @@
 /** Capability o2ims: wiring only. ProvisioningRequest -> pinned Cluster API + BYOH cluster. */
 import { Capability, Log, PeprMutateRequest, PeprValidateRequest } from "pepr";
 import { setWatchLogger } from "../../kube/watch-health";
-import { ProvisioningRequest } from "../../api/kinds";
+import { ClusterTemplate, ProvisioningRequest } from "../../api/kinds";
 import { denialMessage, defaultRequest, validateRequest } from "./admission";
 import { admissionView } from "./admission-view";
 import { o2imsController } from "./controller";
 import { countDenials, installMetrics } from "../metrics";
 import { ADMISSION_NEEDS, missingCrdDenial, missingFor, startHealth } from "../health";
-import { errorMessage } from "../runtime";
-import type { KubeObject } from "../../kube/types";
+import { startController } from "../runtime";
+import { addFinalizer } from "../../kube/finalizer";
 
 export const O2ims = new Capability({
   name: "o2ims",
@@ -31,6 +31,7 @@ When(ProvisioningRequest)
   .IsCreatedOrUpdated()
   .Mutate(async (req: PeprMutateRequest<ProvisioningRequest>) => {
     if (req.Raw.metadata?.deletionTimestamp || !req.Raw.spec) return;
+    addFinalizer(req.Raw);
     // Without a CRD the admission view never syncs: leave the request to Validate, which denies naming the CRD.
     if ((await missingFor(ADMISSION_NEEDS.o2ims)).length) return;
     const defaulted = defaultRequest(req.Raw.spec, await admissionView());
@@ -55,17 +56,13 @@ When(ProvisioningRequest)
     );
     countDenials("ProvisioningRequest", violations);
     return violations.length ? req.Deny(denialMessage(violations), 422) : req.Approve();
-  })
-  .Reconcile(async pr => {
-    (await o2imsController()).enqueue(pr as unknown as KubeObject);
-  })
-  .Finalize(async pr => {
-    // Deletion runs in the controller's queue (retries, backoff); the controller releases the finalizer itself
-    // once the cluster is gone, so Pepr must never remove it here.
-    try {
-      (await o2imsController()).enqueue(pr as unknown as KubeObject);
-    } catch (e) {
-      Log.error(`cannot queue deletion of ProvisioningRequest ${pr.metadata?.name}: ${errorMessage(e)}`);
-    }
-    return false;
   });
+
+// The controller's informers see every change of every request (deletion included: it releases the finalizer the
+// Mutate above adds once the cluster is gone). Pepr's Reconcile/Finalize bindings would each keep another full
+// list+watch cache of every request; what Pepr must still have is one watch binding, or `pepr build` generates no
+// watcher Deployment: ClusterTemplates, a handful of objects the controller watches anyway.
+When(ClusterTemplate)
+  .IsCreatedOrUpdated()
+  .Watch(() => undefined);
+startController("O2IMS", o2imsController);
