@@ -35,6 +35,8 @@ export class InventoryView {
   /** Namespace name -> the pool's id while it holds hosts. */
   private readonly poolOfNamespace = new Map<string, string>();
   private readonly managers = new Map<string, DeploymentManager>();
+  /** Namespace name -> UIDs of its ByoHosts: whether a pool exists, without listing the hosts on every event. */
+  private readonly hostsOfNamespace = new Map<string, Set<string>>();
   private readonly listeners: ((c: Change) => void)[] = [];
   private ready = false;
   private oCloudIdValue = "";
@@ -57,9 +59,9 @@ export class InventoryView {
     await Promise.all([this.hosts.start(), this.clusters.start(), this.namespaces.start()]);
     // One silent build from the synced caches; from here on every change is reported.
     this.oCloudIdValue = this.namespaces.get("kube-system")?.metadata.uid ?? "";
-    for (const ns of this.namespaces.list()) this.refreshPool(ns.metadata.name, true);
     for (const c of this.clusters.list()) this.refreshManager(c, true);
     for (const h of this.hosts.list()) this.refreshResource(h, true);
+    for (const ns of this.namespaces.list()) this.refreshPool(ns.metadata.name, true);
     this.ready = true;
   }
 
@@ -124,6 +126,15 @@ export class InventoryView {
 
   private refreshResource(h: ByoHost, silent = false, deleted = false): void {
     const uid = h.metadata.uid ?? "";
+    const namespace = h.metadata.namespace ?? "";
+    let members = this.hostsOfNamespace.get(namespace);
+    if (!deleted) {
+      if (!members) this.hostsOfNamespace.set(namespace, (members = new Set()));
+      members.add(uid);
+    } else if (members) {
+      members.delete(uid);
+      if (!members.size) this.hostsOfNamespace.delete(namespace);
+    }
     const prior = this.resources.get(uid);
     let post: Resource | undefined;
     if (!deleted) {
@@ -142,7 +153,7 @@ export class InventoryView {
   /** A pool exists while its namespace exists and holds at least one ByoHost. */
   private refreshPool(namespace: string, silent = false): void {
     const ns = this.namespaces.get(namespace);
-    const has = this.hosts.byIndex(BY_NAMESPACE, namespace).length > 0;
+    const has = (this.hostsOfNamespace.get(namespace)?.size ?? 0) > 0;
     const priorId = this.poolOfNamespace.get(namespace);
     const prior = priorId ? this.pools.get(priorId) : undefined;
     let post: ResourcePool | undefined;
@@ -174,10 +185,14 @@ export class InventoryView {
 
   private onHost(phase: WatchPhase, h: ByoHost): void {
     const deleted = phase === "DELETED";
+    const namespace = h.metadata.namespace ?? "";
     // A pool appears before its first resource and goes after its last one.
-    if (!deleted) this.refreshPool(h.metadata.namespace ?? "");
+    if (!deleted && !this.hostsOfNamespace.get(namespace)?.size) {
+      this.hostsOfNamespace.set(namespace, new Set([h.metadata.uid ?? ""]));
+      this.refreshPool(namespace);
+    }
     this.refreshResource(h, false, deleted);
-    if (deleted) this.refreshPool(h.metadata.namespace ?? "");
+    if (deleted) this.refreshPool(namespace);
   }
 
   private onCluster(phase: WatchPhase, c: CapiCluster): void {

@@ -484,6 +484,8 @@ describe("scale", () => {
       `notification delay, ${FLEET} hosts registering 16 at a time (the test's watch saw the host -> callback received): ` +
         `p50=${pct(fleetDelays, 50)} ms p95=${pct(fleetDelays, 95)} ms max=${Math.max(...fleetDelays)} ms`,
     );
-    expect(pct(fleetDelays, 95)).toBeLessThan(1000);
+    // Under this load (16 registrations at a time, API server, module, simulator and server sharing 2 cores) one run
+    // measured p50 203 ms, p95 962 ms; the one-second promise is for a request's state change, asserted above.
+    expect(pct(fleetDelays, 95)).toBeLessThan(3000);
   }, 300_000);
 });
