@@ -18,8 +18,6 @@ const ROOT = path.resolve(__dirname, "..");
 export const TEMPLATE = load(fs.readFileSync(path.join(ROOT, "templates/byoh-workload-cluster.yaml"), "utf8")) as KubeObject & {
   spec: ClusterTemplateSpec;
 };
-/** Generated objects per request (1 master + 2 workers): Cluster, ByoCluster, KCP, 2 MD, 3 ByoMachineTemplate, KubeadmConfigTemplate. */
-export const OBJECTS_PER_REQUEST = 9;
 export const OCLOUD = "local";
 
 /** The FOCOM-side TemplateInfo of the template (as cli/start.ts builds it). */
@@ -135,4 +133,13 @@ export function rawObjects(namespace: string, r: RequestSpec, index: number): Ku
     o.metadata.annotations = rename(o.metadata.annotations);
   }
   return objects;
+}
+
+/**
+ * Generated objects per request of the bench's shape (1 master + 2 workers), as the generator makes them today
+ * (a constant went stale when the template's ClusterResourceSet and installer template were added).
+ */
+export function objectsPerRequest(): number {
+  const hosts = [0, 1, 2].map(i => ({ hostId: i, hostName: `count-${i}`, hostIp: `10.0.0.${i + 1}` }));
+  return rawObjects("count", requestSpecs("count", hosts)[0], 0).length;
 }

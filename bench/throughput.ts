@@ -13,7 +13,7 @@ import { R, resourceFor } from "../kube/resources";
 import { GENERATED_KINDS } from "../generators/byoh-cluster";
 import {
   focomRequest,
-  OBJECTS_PER_REQUEST,
+  objectsPerRequest,
   prepareNamespace,
   rawObjects,
   registerHosts,
@@ -142,7 +142,8 @@ export async function rawPhase(
 
 export async function throughput(ctx: BenchContext, n: number, timeoutMs: number): Promise<ThroughputResult> {
   const ns = `bench-n${n}`;
-  const expected = n * OBJECTS_PER_REQUEST;
+  const perRequest = objectsPerRequest();
+  const expected = n * perRequest;
   await prepareNamespace(ctx.client, ns);
   const hosts = await registerHosts(ctx.client, `n${n}h`, ctx.nextHostId, 3 * n);
   ctx.nextHostId += 3 * n;
@@ -155,7 +156,7 @@ export async function throughput(ctx: BenchContext, n: number, timeoutMs: number
   await ctx.sim.start();
   await sleep(1000); // let the module and simulator settle after the host registrations
 
-  const tracker = new Tracker(ctx.client, ns);
+  const tracker = new Tracker(ctx.client, ns, perRequest);
   await tracker.start();
   ctx.rss.phase = `pipeline-${n}`;
   await ctx.profiler?.start(`pipeline-${n}`);

@@ -11,7 +11,6 @@ import { remoteRequestName } from "../generators/names";
 import { log, nowMs, Waiter } from "./util";
 
 import { CAPI_CLUSTER_NAME_LABEL, O2IMS_REQUEST_ANNOTATION } from "../api/vocabulary";
-import { OBJECTS_PER_REQUEST } from "./fixtures";
 type Obj = Record<string, unknown>;
 const num = (v: unknown) => (typeof v === "number" ? v : 0);
 const statusOf = (o: KubeObject) => (o.status ?? {}) as Obj;
@@ -42,6 +41,8 @@ export class Tracker {
   constructor(
     private readonly client: KubeClient,
     readonly namespace: string,
+    /** Generated objects per request (fixtures objectsPerRequest), for the per-request "objects exist" time. */
+    private readonly objectsPerRequest = Infinity,
   ) {}
 
   private ready(cluster: string): ClusterReadiness {
@@ -85,7 +86,7 @@ export class Tracker {
           if (request) {
             const seen = this.objectsOf.get(request) ?? new Set();
             this.objectsOf.set(request, seen.add(key));
-            if (seen.size === OBJECTS_PER_REQUEST) this.objectsComplete.set(request, at);
+            if (seen.size === this.objectsPerRequest) this.objectsComplete.set(request, at);
           }
         }
         const cluster = o.metadata.labels?.[CAPI_CLUSTER_NAME_LABEL];
