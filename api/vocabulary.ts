@@ -100,6 +100,13 @@ export const DEFAULT_PROVISIONER = "byoh";
 export const FPR_CONDITION_TYPES = ["Validated", "OCloudReachable", "RemoteCreated", "Synced", "Ready"] as const;
 export type FPRConditionType = (typeof FPR_CONDITION_TYPES)[number];
 
+/**
+ * OCloud conditions, written by the FOCOM controller: Reachable (the O-Cloud answered; reason Reachable, Unreachable,
+ * Unauthorized, Forbidden or the configuration problem), Transport (reason Local, Kubeconfig or Rest) and
+ * StatusDelivery (reason Notifications, Polling or Watch: how FOCOM learns of state changes).
+ */
+export const OCLOUD_CONDITION_TYPES = ["Reachable", "Transport", "StatusDelivery"] as const;
+
 // ---- Cluster API and BYOH (read, never invented) ------------------------------------------------------------
 
 /** Cluster API's own labels (CAPI sets them too; the generator sets them where no webhook would). */

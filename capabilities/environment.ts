@@ -21,6 +21,8 @@ export interface ModuleSettings {
   focomUnreachableReleaseSeconds: number;
   /** Time FOCOM admission gives the O-Cloud's dry run before it admits without it (OCP_FOCOM_ADMISSION_BUDGET_MS). */
   focomAdmissionBudgetMs: number;
+  /** How often FOCOM polls an O2 IMS REST O-Cloud for a request's state (OCP_FOCOM_REST_POLL_SECONDS). */
+  focomRestPollSeconds: number;
 }
 
 const DEFAULT_SETTINGS: ModuleSettings = {
@@ -29,6 +31,7 @@ const DEFAULT_SETTINGS: ModuleSettings = {
   deletionStallSeconds: 600,
   focomUnreachableReleaseSeconds: 600,
   focomAdmissionBudgetMs: 2000,
+  focomRestPollSeconds: 2,
 };
 
 const ENV_NAMES: Record<keyof ModuleSettings, string> = {
@@ -37,6 +40,7 @@ const ENV_NAMES: Record<keyof ModuleSettings, string> = {
   deletionStallSeconds: "OCP_DELETION_STALL_SECONDS",
   focomUnreachableReleaseSeconds: "OCP_FOCOM_UNREACHABLE_RELEASE_SECONDS",
   focomAdmissionBudgetMs: "OCP_FOCOM_ADMISSION_BUDGET_MS",
+  focomRestPollSeconds: "OCP_FOCOM_REST_POLL_SECONDS",
 };
 
 /** The settings an environment gives; a value that is not a positive number fails naming its variable. */

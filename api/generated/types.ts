@@ -167,8 +167,22 @@ export interface O2imsSubscriptionStatus {
   }[];
 }
 
-/** How to reach the O-Cloud. Without secretRef the O-Cloud is this cluster. */
+/** How to reach the O-Cloud. With o2ims FOCOM speaks the O2 IMS REST API (no kubeconfig of the O-Cloud on the SMO); else with secretRef a kubeconfig; without either the O-Cloud is this cluster. */
 export interface OCloudSpec {
+  /** The O-Cloud's O2 IMS REST API. FOCOM creates, updates, reads and deletes the mirrored request through its provisioning service and subscribes to its state notifications. Takes precedence over secretRef. */
+  o2ims?: {
+    /** Base URL of the O2 IMS REST server (https://host:port), without a path. */
+    url: string;
+    /** Secret of the OCloud's own namespace holding the bearer token the O-Cloud's API accepts (TokenReview on the O-Cloud); never logged, never in events or status. */
+    tokenSecretRef: {
+      /** Name of the Secret (in the OCloud's namespace). */
+      name: string;
+      /** Key of the token in the Secret; default token. */
+      key?: string;
+    };
+    /** PEM CA certificate(s) the server's TLS certificate must chain to; default the system CAs. */
+    caBundle?: string;
+  };
   /** The O-Cloud API server URL (informational; the kubeconfig's server is used). */
   endpoint?: string;
   /** Secret whose key kubeconfig holds a kubeconfig that reaches the O-Cloud. */
@@ -182,7 +196,7 @@ export interface OCloudSpec {
 
 /** Observed state of the O-Cloud connection. */
 export interface OCloudStatus {
-  /** Reachable condition of the O-Cloud. */
+  /** Conditions written by the module: Reachable (the O-Cloud answered; reason says why not), Transport (reason Kubeconfig, Rest or Local), StatusDelivery (reason Notifications or Polling). */
   conditions?: {
     /** Type of the condition. */
     type?: string;

@@ -21,6 +21,9 @@ import { FocomCache, FPRObject, OCloudObject } from "./cache";
 import { FIELD_MANAGER, focomController } from "./controller";
 import { OCloudConnections } from "./oclouds";
 import { desiredRemote, remoteRefOf } from "./remote";
+import { O2imsError } from "./o2ims-client";
+import { RestConnections } from "./rest-connections";
+import { dataOf, restRefOf, transportOf } from "./transport";
 
 const sharedCache = once(async (): Promise<FocomCache> => {
   // In dev mode one process serves admission and runs the controller: share its informers.
@@ -64,6 +67,15 @@ const connections = once(async (): Promise<OCloudConnections> => {
   });
 });
 
+/** Admission's own O2 IMS REST clients (the dry run of OClouds with spec.o2ims). */
+const restConnections = once(async (): Promise<RestConnections> => {
+  const local = await localClient(FIELD_MANAGER);
+  return new RestConnections({
+    readSecret: (name, ns) => local.find(R.Secret, name, ns),
+    timeoutMs: settings.focomAdmissionBudgetMs,
+  });
+});
+
 export interface Judgement {
   /** The denial, in the O-Cloud's words with the request's field paths; undefined when admitted. */
   denial?: string;
@@ -89,11 +101,19 @@ export async function judgeOnOCloud(
     spec: input.spec,
   };
   const mirror = desiredRemote(fpr, ocloud);
-  const attempt = (async () => {
-    const { client } = await (await connections()).connect(ocloud);
-    if (input.operation === "CREATE") await client.create(R.ProvisioningRequest, mirror, { dryRun: true });
-    else await client.apply(R.ProvisioningRequest, mirror, { dryRun: true });
-  })();
+  const rest = transportOf(ocloud) === "rest";
+  const attempt = rest
+    ? (async () => {
+        // The dryRun=All extension of the O2 IMS provisioning API (o2ims-api/openapi/provisioning.yaml).
+        const client = await (await restConnections()).connect(ocloud);
+        if (input.operation === "CREATE") await client.create(dataOf(fpr), true);
+        else await client.update(dataOf(fpr), true);
+      })()
+    : (async () => {
+        const { client } = await (await connections()).connect(ocloud);
+        if (input.operation === "CREATE") await client.create(R.ProvisioningRequest, mirror, { dryRun: true });
+        else await client.apply(R.ProvisioningRequest, mirror, { dryRun: true });
+      })();
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([
     attempt.then(
@@ -111,6 +131,13 @@ export async function judgeOnOCloud(
     return { warnings: [unjudgedWarning(name, `no answer within ${settings.focomAdmissionBudgetMs} ms`)] };
   }
   if (!("error" in outcome)) return { warnings: [] };
+  if (rest && isRestDenial(outcome.error))
+    return { denial: remoteDenialMessage(name, restRefOf(fpr), outcome.error), warnings: [] };
   if (isRemoteDenial(outcome.error)) return { denial: remoteDenialMessage(name, remoteRefOf(fpr), outcome.error), warnings: [] };
   return { warnings: [unjudgedWarning(name, errorMessage(outcome.error).slice(0, 300))] };
+}
+
+/** A REST dry run refused for the request's own sake (400/422, or a webhook's 403), not the O-Cloud failing. */
+function isRestDenial(e: unknown): e is O2imsError {
+  return e instanceof O2imsError && ([400, 422].includes(e.status) || (e.status === 403 && /admission webhook/.test(e.message)));
 }

@@ -102,7 +102,7 @@ export function remoteReasons(message: string): string {
 }
 
 /** The denial of a request its O-Cloud refused in the dry run. */
-export const remoteDenialMessage = (ocloud: string, mirror: { namespace: string; name: string }, e: KubeError) =>
+export const remoteDenialMessage = (ocloud: string, mirror: { namespace: string; name: string }, e: { message: string }) =>
   `FocomProvisioningRequest rejected by O-Cloud ${ocloud} (server-side dry run of its ProvisioningRequest ` +
   `${mirror.namespace}/${mirror.name}): ${remoteReasons(e.message)}`;
 

@@ -14,6 +14,8 @@ import { errorMessage, localClient, Log, once, settings } from "../runtime";
 import { FocomCache, OCloudObject } from "./cache";
 import { connectionKeyOf, OCloudConnections, secretKeyOf, SecretWatches } from "./oclouds";
 import { FocomReconciler, References } from "./reconciler";
+import { OCloudStatusReporter } from "./ocloud-status";
+import { RestConnections } from "./rest-connections";
 import { requestOf } from "./remote";
 
 export const FIELD_MANAGER = "o-cloud-provisioner/focom";
@@ -53,8 +55,16 @@ export const focomController = once(async (): Promise<FocomController> => {
       const ocloud = fpr.spec?.oCloudId ? cache.oclouds.get(fpr.spec.oCloudId, fpr.metadata.namespace) : undefined;
       return !!ocloud && connectionKeyOf(ocloud) === key;
     });
+  // OClouds with spec.o2ims: the O2 IMS REST transport (capabilities/focom/rest-reconcile.ts).
+  const restConnections = new RestConnections({ readSecret: (name, namespace) => local.find(R.Secret, name, namespace) });
+  const ocloudStatus = new OCloudStatusReporter(local);
   const reconciler = new FocomReconciler(local, referencesOf(cache), connections, {
     unreachableReleaseSeconds: settings.focomUnreachableReleaseSeconds,
+    rest: {
+      connections: restConnections,
+      pollMs: settings.focomRestPollSeconds * 1000,
+      report: (ocloud, report) => ocloudStatus.report(ocloud, report),
+    },
   });
   const queue = new WorkQueue(key => reconciler.reconcile(key), {
     concurrency: settings.reconcileConcurrency,
@@ -83,7 +93,10 @@ export const focomController = once(async (): Promise<FocomController> => {
   const syncSecretWatches = () => secretWatches.sync(cache.oclouds.list().flatMap(ocloud => secretKeyOf(ocloud) ?? []));
 
   cache.oclouds.onChange((phase, ocloud) => {
-    if (phase !== "ADDED") connections.forget(ocloud.metadata.namespace!, ocloud.metadata.name);
+    if (phase !== "ADDED") {
+      connections.forget(ocloud.metadata.namespace!, ocloud.metadata.name);
+      restConnections.forget(ocloud.metadata.namespace!, ocloud.metadata.name);
+    }
     requeueWhere(fpr => fpr.metadata.namespace === ocloud.metadata.namespace && fpr.spec?.oCloudId === ocloud.metadata.name);
     syncSecretWatches();
   });

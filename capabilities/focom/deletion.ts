@@ -11,6 +11,7 @@ import type { FPRObject, OCloudObject } from "./cache";
 import { classifyFailure, OCloudConfigError, RemoteFailure } from "./errors";
 import type { OCloudConnections } from "./oclouds";
 import { isOwnedBy, RemoteRequest, remoteRefOf } from "./remote";
+import { deleteOverRest, RestContext } from "./rest-reconcile";
 import { ComputedStatus, Observation, unreachableSince } from "./status";
 import { COMPONENT } from "./status-writer";
 
@@ -23,6 +24,8 @@ export interface DeletionContext {
   ocloud?: OCloudObject;
   observe(o: Observation): Promise<ComputedStatus>;
   releaseAfterSeconds: number;
+  /** Set when the OCloud is reached over O2 IMS REST (spec.o2ims). */
+  rest?: RestContext;
 }
 
 export async function deleteRequest(fpr: FPRObject, ctx: DeletionContext): Promise<{ requeueAfterMs?: number }> {
@@ -30,6 +33,11 @@ export async function deleteRequest(fpr: FPRObject, ctx: DeletionContext): Promi
   const ref = remoteRefOf(fpr);
   const label = `${ref.namespace}/${ref.name}`;
   const ocloudName = fpr.spec?.oCloudId ?? "";
+  if (ctx.rest && ctx.ocloud)
+    return deleteOverRest(fpr, ctx.ocloud, ctx.rest, {
+      cannotDelete: (failure, restLabel) => cannotDelete(fpr, ctx, failure, restLabel),
+      release: () => release(ctx.local, fpr),
+    });
 
   let remote: RemoteRequest | undefined;
   try {

@@ -192,8 +192,13 @@ export class OCloudConnections {
   }
 }
 
-/** "<namespace>/<name>" of the Secret an OCloud names (its own namespace when secretRef names none). */
+/**
+ * "<namespace>/<name>" of the Secret an OCloud names (its own namespace when secretRef names none): the bearer token's
+ * (spec.o2ims.tokenSecretRef, always of the OCloud's namespace) when it speaks O2 IMS REST, else the kubeconfig's.
+ */
 export const secretKeyOf = (ocloud: OCloudObject): string | undefined => {
+  const token = ocloud.spec?.o2ims?.tokenSecretRef;
+  if (token) return `${ocloud.metadata.namespace}/${token.name}`;
   const ref = ocloud.spec?.secretRef;
   return ref ? `${ref.namespace || ocloud.metadata.namespace}/${ref.name}` : undefined;
 };

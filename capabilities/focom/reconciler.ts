@@ -19,6 +19,8 @@ import { classifyFailure, RemoteFailure } from "./errors";
 import type { OCloudConnections } from "./oclouds";
 import type { RemoteCache } from "./remote-cache";
 import { desiredRemote, isOwnedBy, needsApply, RemoteRequest, remoteRefOf } from "./remote";
+import { reconcileOverRest, RestContext } from "./rest-reconcile";
+import { restRefOf, transportOf } from "./transport";
 import type { Observation } from "./status";
 import { StatusWriter } from "./status-writer";
 
@@ -41,6 +43,8 @@ export interface References {
 export interface ReconcilerOptions {
   /** How long deletion waits for an unreachable O-Cloud before releasing the request anyway. */
   unreachableReleaseSeconds: number;
+  /** The REST transport, for OClouds with spec.o2ims (capabilities/focom/rest-reconcile.ts). */
+  rest?: Omit<RestContext, "observe">;
 }
 
 /** Re-check of a name conflict or a refused write: both are resolved on the O-Cloud, where no event of ours fires. */
@@ -78,8 +82,10 @@ export class FocomReconciler {
     const spec = fpr.spec ?? {};
     const ref = remoteRefOf(fpr);
     const ocloudName = spec.oCloudId ?? "";
-    const observe = (observation: Observation) => this.status.observe(fpr, { observation, ocloud: ocloudName, remote: ref });
     const ocloud = spec.oCloudId ? await this.refs.ocloud(namespace, spec.oCloudId) : undefined;
+    const rest = ocloud && transportOf(ocloud) === "rest" ? this.opts.rest : undefined;
+    const shownRef = rest ? restRefOf(fpr) : ref;
+    const observe = (observation: Observation) => this.status.observe(fpr, { observation, ocloud: ocloudName, remote: shownRef });
 
     if (fpr.metadata.deletionTimestamp) {
       return deleteRequest(fpr, {
@@ -88,6 +94,7 @@ export class FocomReconciler {
         ocloud,
         observe,
         releaseAfterSeconds: this.opts.unreachableReleaseSeconds,
+        rest: rest && { ...rest, observe },
       });
     }
 
@@ -115,6 +122,8 @@ export class FocomReconciler {
       await observe({ kind: "invalid", reason: "InvalidParameters", message: violations.map(v => v.message).join("; ") });
       return {};
     }
+
+    if (rest) return reconcileOverRest(fpr, ocloud, { ...rest, observe });
 
     const disconnected = async (failure: RemoteFailure): Promise<never> => {
       await observe({ kind: "disconnected", failure });

@@ -17,6 +17,12 @@ export const PROVISIONING_DOCUMENT = path.join(__dirname, "../openapi/provisioni
 /** How often a PUT re-reads and retries when a status write moved the resourceVersion meanwhile. */
 const PUT_ATTEMPTS = 5;
 
+/**
+ * The dryRun=All extension (openapi/provisioning.yaml): the write is judged by the API server and its webhooks and
+ * answered as usual, nothing stored. The document admits only "All", so anything else was refused already.
+ */
+const isDryRun = (req: ApiRequest) => req.query.get("dryRun") === "All";
+
 export function createProvisioningService(ctx: ServiceContext): Service {
   const { client, namespace } = ctx;
   const res = R.ProvisioningRequest;
@@ -54,7 +60,7 @@ export function createProvisioningService(ctx: ServiceContext): Service {
     async handle(req) {
       const data = req.body as ProvisioningRequestData;
       try {
-        const created = await client.create<PrObject>(res, toObject(data, namespace));
+        const created = await client.create<PrObject>(res, toObject(data, namespace), { dryRun: isDryRun(req) });
         return {
           status: 201,
           headers: { Location: location(created.metadata.name) },
@@ -101,7 +107,8 @@ export function createProvisioningService(ctx: ServiceContext): Service {
           const current = await client.get<PrObject>(res, id, namespace);
           const next: PrObject = { ...current, spec: toSpec(data) };
           delete next.status;
-          const updated = await client.request<PrObject>("PUT", client.path(res, namespace, id), next);
+          const query = isDryRun(req) ? "?dryRun=All" : "";
+          const updated = await client.request<PrObject>("PUT", client.path(res, namespace, id) + query, next);
           return { status: 200, body: toInfo(updated) };
         } catch (e) {
           if (isConflict(e) && attempt < PUT_ATTEMPTS) continue;

@@ -13,6 +13,7 @@ describe("module settings from the environment", () => {
       OCP_DELETION_STALL_SECONDS: "60",
       OCP_FOCOM_UNREACHABLE_RELEASE_SECONDS: "5",
       OCP_FOCOM_ADMISSION_BUDGET_MS: "500",
+      OCP_FOCOM_REST_POLL_SECONDS: "1",
     });
     expect(s).toEqual({
       resyncSeconds: 30,
@@ -20,6 +21,7 @@ describe("module settings from the environment", () => {
       deletionStallSeconds: 60,
       focomUnreachableReleaseSeconds: 5,
       focomAdmissionBudgetMs: 500,
+      focomRestPollSeconds: 1,
     });
   });
 

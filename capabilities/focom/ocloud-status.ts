@@ -1,0 +1,77 @@
+/**
+ * The OCloud's status conditions, written by the FOCOM controller from what its requests' reconciles observed:
+ * Reachable (with the failure's reason and its credential-free message), Transport and StatusDelivery. Written only
+ * when they say something new (an in-memory copy of the last write per OCloud), so a poll loop costs no writes.
+ */
+import { OCLOUD_CONDITION_TYPES } from "../../api/vocabulary";
+import { Condition, ConditionInput, mergeConditions } from "../../kube/conditions";
+import { canonicalJson } from "../../kube/json";
+import type { KubeClient } from "../../kube/client";
+import { R } from "../../kube/resources";
+import type { OCloudObject } from "./cache";
+import type { RemoteFailure } from "./errors";
+import { transportOf } from "./transport";
+
+export interface OCloudReport {
+  /** Undefined: the O-Cloud answered. */
+  failure?: RemoteFailure;
+}
+
+type OCloudConditionType = (typeof OCLOUD_CONDITION_TYPES)[number];
+
+/** The conditions a report gives (pure). */
+export function ocloudConditions(ocloud: OCloudObject, report: OCloudReport): ConditionInput[] {
+  const cond = (type: OCloudConditionType, status: Condition["status"], reason: string, message: string): ConditionInput => ({
+    type,
+    status,
+    reason,
+    message,
+  });
+  const transport = transportOf(ocloud);
+  const name = ocloud.metadata.name;
+  const f = report.failure;
+  return [
+    f ? cond("Reachable", "False", f.reason, f.message) : cond("Reachable", "True", "Reachable", `O-Cloud ${name} answered`),
+    transport === "rest"
+      ? cond("Transport", "True", "Rest", `O2 IMS REST API at ${ocloud.spec?.o2ims?.url}; no kubeconfig of the O-Cloud is used`)
+      : transport === "kubeconfig"
+        ? cond("Transport", "True", "Kubeconfig", `the kubeconfig in Secret ${ocloud.spec?.secretRef?.name}`)
+        : cond("Transport", "True", "Local", "this cluster"),
+    transport === "rest"
+      ? cond(
+          "StatusDelivery",
+          "True",
+          "Polling",
+          "FOCOM polls the O-Cloud's O2 IMS API for request state (OCP_FOCOM_REST_POLL_SECONDS)",
+        )
+      : cond("StatusDelivery", "True", "Watch", "FOCOM watches the O-Cloud's ProvisioningRequests"),
+  ];
+}
+
+export class OCloudStatusReporter {
+  private readonly written = new Map<string, string>();
+
+  constructor(private readonly client: KubeClient) {}
+
+  async report(ocloud: OCloudObject, report: OCloudReport): Promise<void> {
+    const key = `${ocloud.metadata.namespace}/${ocloud.metadata.name}`;
+    const wanted = ocloudConditions(ocloud, report);
+    const fingerprint = `${ocloud.metadata.uid}:${canonicalJson(wanted)}`;
+    if (this.written.get(key) === fingerprint) return;
+    const current = (ocloud as { status?: { conditions?: Condition[] } }).status?.conditions;
+    const conditions = mergeConditions(current, wanted, new Date().toISOString());
+    try {
+      await this.client.mergePatch(
+        R.OCloud,
+        ocloud.metadata.name,
+        ocloud.metadata.namespace,
+        { status: { conditions } },
+        "status",
+      );
+      this.written.set(key, fingerprint);
+    } catch {
+      // Best effort: the requests' own status says the same; the next reconcile writes it again.
+      this.written.delete(key);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * How FOCOM reaches an O-Cloud (pure): which transport an OCloud declares, and the mapping between a
+ * FocomProvisioningRequest and the O2 IMS REST model.
+ *
+ * - local: no secretRef, no o2ims: this cluster, through the module's own client.
+ * - kubeconfig: spec.secretRef (seed 002): the O-Cloud's API server with the kubeconfig in that Secret.
+ * - rest: spec.o2ims: the O-Cloud's O2 IMS REST API with a bearer token; no kubeconfig of the O-Cloud on the SMO.
+ *
+ * Over REST the mirrored request's id is the FocomProvisioningRequest's metadata.uid: a UUID as the O2 IMS spec wants,
+ * stable across retries and restarts (a create retried after a lost answer meets 409 or the same request, never a
+ * second one), and ownership needs no label: the id is the owner.
+ */
+import type { ProvisioningRequestStatus } from "../../api/generated/types";
+import { FOCOM_REQUEST_UID_LABEL } from "../../api/vocabulary";
+import { canonicalJson } from "../../kube/json";
+import type { FPRObject, OCloudObject } from "./cache";
+import type { ProvisioningRequestData, ProvisioningRequestInfo } from "./o2ims-client";
+import type { RemoteRef, RemoteRequest } from "./remote";
+
+export type TransportKind = "local" | "kubeconfig" | "rest";
+
+export const transportOf = (ocloud: OCloudObject): TransportKind =>
+  ocloud.spec?.o2ims ? "rest" : ocloud.spec?.secretRef ? "kubeconfig" : "local";
+
+/** Default key of the bearer token in the Secret spec.o2ims.tokenSecretRef names. */
+export const TOKEN_KEY = "token";
+
+/** Where a request lives over REST, for messages: "provisioningRequests/<uid>". */
+export const restRefOf = (fpr: FPRObject): RemoteRef => ({ namespace: "provisioningRequests", name: fpr.metadata.uid ?? "" });
+
+/** The ProvisioningRequestData a request is sent as. */
+export function dataOf(fpr: FPRObject): ProvisioningRequestData {
+  const spec = fpr.spec ?? {};
+  const data: ProvisioningRequestData = {
+    provisioningRequestId: fpr.metadata.uid ?? "",
+    name: spec.name ?? fpr.metadata.name,
+    templateName: spec.templateName ?? "",
+    // Admission defaults it from the TemplateInfo; an empty one is the O-Cloud's to refuse, naming the field.
+    templateVersion: spec.templateVersion ?? "",
+    templateParameters: (spec.templateParameters as Record<string, unknown> | undefined) ?? {},
+  };
+  if (spec.description !== undefined) data.description = spec.description;
+  return data;
+}
+
+/** Whether the O-Cloud's request differs from what FOCOM would send (level-based: compared every pass). */
+export function needsUpdate(info: ProvisioningRequestInfo, data: ProvisioningRequestData): boolean {
+  const pick = (o: Partial<ProvisioningRequestData>) => ({
+    name: o.name,
+    description: o.description,
+    templateName: o.templateName,
+    templateVersion: o.templateVersion,
+    templateParameters: o.templateParameters ?? {},
+  });
+  return canonicalJson(pick(info)) !== canonicalJson(pick(data));
+}
+
+type State = NonNullable<NonNullable<ProvisioningRequestStatus["provisioningStatus"]>["provisioningState"]>;
+
+/**
+ * The O2 IMS view as the RemoteRequest the status code mirrors (capabilities/focom/status.ts): the upper-case phase
+ * becomes the CR's lower-case state; DELETING also marks the object as being deleted, as the CR's deletionTimestamp
+ * would. The uid label says whose it is (the id is the uid).
+ */
+export function remoteOf(info: ProvisioningRequestInfo): RemoteRequest {
+  const s = info.status ?? {};
+  const state = s.provisioningPhase?.toLowerCase() as State | undefined;
+  const resources = s.provisionedResources;
+  return {
+    apiVersion: "o2ims.provisioning.oran.org/v1alpha1",
+    kind: "ProvisioningRequest",
+    metadata: {
+      name: info.provisioningRequestId,
+      labels: { [FOCOM_REQUEST_UID_LABEL]: info.provisioningRequestId },
+      ...(state === "deleting" ? { deletionTimestamp: s.updateTime ?? new Date(0).toISOString() } : {}),
+    },
+    spec: {
+      ...(info.name !== undefined ? { name: info.name } : {}),
+      ...(info.description !== undefined ? { description: info.description } : {}),
+      templateName: info.templateName ?? "",
+      ...(info.templateVersion !== undefined ? { templateVersion: info.templateVersion } : {}),
+      templateParameters: info.templateParameters ?? {},
+    },
+    status: {
+      provisioningStatus: {
+        ...(state ? { provisioningState: state } : {}),
+        ...(s.message !== undefined ? { provisioningMessage: s.message } : {}),
+        ...(s.updateTime ? { provisioningUpdateTime: s.updateTime } : {}),
+      },
+      ...(resources ? { provisionedResourceSet: { ...resources } } : {}),
+    },
+  };
+}
+
+/** Whether a request's state is settled (fulfilled or failed): polled less often then. */
+export const isSettled = (info: ProvisioningRequestInfo | undefined) =>
+  info?.status?.provisioningPhase === "FULFILLED" || info?.status?.provisioningPhase === "FAILED";
