@@ -4,6 +4,7 @@
  * Then the O-Cloud judges the mirror itself: a server-side dry run through the same per-OCloud client the
  * reconciler uses, within a time budget.
  */
+import { randomUUID } from "node:crypto";
 import type { FocomProvisioningRequestSpec } from "../../api/generated/types";
 import type { TemplateInfoObject } from "../../generators/templates";
 import { R } from "../../kube/resources";
@@ -106,7 +107,9 @@ export async function judgeOnOCloud(
     ? (async () => {
         // The dryRun=All extension of the O2 IMS provisioning API (o2ims-api/openapi/provisioning.yaml).
         const client = await (await restConnections()).connect(ocloud);
-        if (input.operation === "CREATE") await client.create(dataOf(fpr), true);
+        // The API server gives the object its uid before validating admission; a stand-in keeps the id valid if not.
+        if (input.operation === "CREATE")
+          await client.create({ ...dataOf(fpr), provisioningRequestId: input.uid || randomUUID() }, true);
         else await client.update(dataOf(fpr), true);
       })()
     : (async () => {

@@ -64,6 +64,7 @@ export const focomController = once(async (): Promise<FocomController> => {
       connections: restConnections,
       pollMs: settings.focomRestPollSeconds * 1000,
       report: (ocloud, report) => ocloudStatus.report(ocloud, report),
+      sent: new Map(),
     },
   });
   const queue = new WorkQueue(key => reconciler.reconcile(key), {

@@ -21,6 +21,8 @@ export interface RestContext {
   pollMs: number;
   /** The OCloud's connection status (capabilities/focom/ocloud-status.ts). */
   report(ocloud: OCloudObject, report: OCloudReport): Promise<void>;
+  /** The generation of each request (by uid) last written to its O-Cloud by this process: a new one is PUT. */
+  sent: Map<string, number>;
 }
 
 /** Credentials refused: re-checked this often (the token Secret's watch re-queues at once when it is fixed). */
@@ -52,10 +54,16 @@ export async function reconcileOverRest(
   await ctx.report(ocloud, {});
 
   const data = dataOf(fpr);
+  const generation = fpr.metadata.generation ?? 0;
+  const changed =
+    !info ||
+    needsUpdate(info, data) ||
+    (ctx.sent.has(data.provisioningRequestId) && ctx.sent.get(data.provisioningRequestId) !== generation);
   // A request being deleted on the O-Cloud (by someone there) cannot be revived; it is created again once gone.
-  if ((!info || needsUpdate(info, data)) && info?.status?.provisioningPhase !== "DELETING") {
+  if (changed && info?.status?.provisioningPhase !== "DELETING") {
     try {
       info = info ? await client.update(data) : await client.create(data);
+      ctx.sent.set(data.provisioningRequestId, generation);
     } catch (e) {
       const failure = classifyFailure(e, ocloudName, "write");
       if (failure.kind !== "rejected") return failed(failure);
@@ -64,7 +72,7 @@ export async function reconcileOverRest(
       return { requeueAfterMs: UNAUTHORIZED_RECHECK_MS };
     }
   }
-  await ctx.observe({ kind: "mirrored", remote: remoteOf(info) });
+  await ctx.observe({ kind: "mirrored", remote: info && remoteOf(info) });
   return { requeueAfterMs: isSettled(info) ? ctx.pollMs * SETTLED_FACTOR : ctx.pollMs };
 }
 
@@ -112,6 +120,7 @@ export async function deleteOverRest(
     remote: null,
     message: `ProvisioningRequest ${label} is gone from O-Cloud ${ocloudName}; releasing`,
   });
+  ctx.sent.delete(ref.name);
   await del.release();
   return {};
 }

@@ -43,17 +43,25 @@ export function dataOf(fpr: FPRObject): ProvisioningRequestData {
   return data;
 }
 
-/** Whether the O-Cloud's request differs from what FOCOM would send (level-based: compared every pass). */
+/**
+ * Whether the O-Cloud's request lacks something FOCOM would send (level-based: compared every pass). Parameters
+ * compare as "every value sent is there": the O-Cloud's admission may add defaults of its own, which must not make
+ * every pass a PUT. A parameter removed from the request is sent by the generation check (rest-reconcile.ts).
+ */
 export function needsUpdate(info: ProvisioningRequestInfo, data: ProvisioningRequestData): boolean {
-  const pick = (o: Partial<ProvisioningRequestData>) => ({
-    name: o.name,
-    description: o.description,
-    templateName: o.templateName,
-    templateVersion: o.templateVersion,
-    templateParameters: o.templateParameters ?? {},
-  });
-  return canonicalJson(pick(info)) !== canonicalJson(pick(data));
+  const fields = ["name", "description", "templateName", "templateVersion"] as const;
+  if (fields.some(f => info[f] !== data[f])) return true;
+  return !contains(info.templateParameters ?? {}, data.templateParameters);
 }
+
+/** Whether have holds every value of want (objects recursively; arrays and scalars exactly). */
+export function contains(have: unknown, want: unknown): boolean {
+  if (isPlainObject(want) && isPlainObject(have))
+    return Object.entries(want).every(([k, v]) => v === undefined || contains(have[k], v));
+  return canonicalJson(have) === canonicalJson(want);
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 type State = NonNullable<NonNullable<ProvisioningRequestStatus["provisioningStatus"]>["provisioningState"]>;
 
