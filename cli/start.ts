@@ -8,6 +8,7 @@
  *   npm start                      run, apply the example, keep running
  *   npm start -- --no-example      run, apply nothing
  *   npm start -- --until-fulfilled exit 0 once the example is fulfilled (non-zero with the reason otherwise)
+ *   npm start -- --transport rest  FOCOM reaches the O-Cloud over its O2 IMS REST API (no O-Cloud kubeconfig on the SMO)
  *   npm start -- --help            the flags (starts nothing)
  */
 import fs from "node:fs";
@@ -19,6 +20,7 @@ import { R } from "../kube/resources";
 import { startPlane, Plane } from "../local/plane/plane";
 import { startModule, ModuleProcess } from "../local/module";
 import { O2imsApiProcess, startO2imsApi } from "../local/o2ims-api";
+import { declareRestOCloud } from "../local/ocloud-rest";
 import { registerFleet } from "../local/sim/hosts";
 import { Simulator } from "../local/sim/simulator";
 import { collectTree, renderTree } from "./tree";
@@ -33,6 +35,8 @@ Prints SMO_KUBECONFIG=, OCLOUD_KUBECONFIG=, O2IMS_API= and O2IMS_API_CA= lines.
   --no-example           start everything and apply nothing
   --until-fulfilled      exit 0 once the example is fulfilled (non-zero with the reason otherwise), stopping all
   --request FILE         the FocomProvisioningRequest to apply (default examples/quickstart-request.yaml)
+  --transport T          how FOCOM reaches the O-Cloud: kubeconfig (an OCloud kubeconfig Secret on the SMO,
+                         default) or rest (the O-Cloud's O2 IMS REST API with a bearer token; no kubeconfig)
   --hosts N              simulated hosts (default 6)
   --timeout S            seconds to wait for the request (default 300)
   --step-ms MS           the simulator's delay per step (default 400)
@@ -48,8 +52,14 @@ const { values } = parseCommand(process.argv.slice(2), {
     hosts: { type: "string" },
     timeout: { type: "string" },
     "step-ms": { type: "string" },
+    transport: { type: "string" },
   },
 });
+const transport = values.transport ?? "kubeconfig";
+if (transport !== "kubeconfig" && transport !== "rest") {
+  process.stderr.write(`--transport: must be kubeconfig or rest, not ${transport}\n${USAGE}\n`);
+  process.exit(2);
+}
 const untilFulfilled = values["until-fulfilled"] ?? false;
 const noExample = values["no-example"] ?? false;
 const timeoutSeconds = numberFlag(USAGE, "timeout", values.timeout, 300, { min: 1, integer: false });
@@ -106,20 +116,23 @@ async function main() {
   const smoClient = await smo.client("quickstart");
   const ocloudClient = await ocloud.client("quickstart");
 
-  stage("installing the default ClusterTemplate, TemplateInfo, OCloud edge-ocloud and its kubeconfig Secret");
+  stage("installing the default ClusterTemplate and TemplateInfo");
   const template = load(fs.readFileSync(path.join(ROOT, "templates/byoh-workload-cluster.yaml"), "utf8")) as KubeObject;
   await ocloudClient.apply(R.ClusterTemplate, template);
   for (const c of [smoClient, ocloudClient]) await c.apply(R.Namespace, { metadata: { name: NS } });
   await smoClient.apply(R.TemplateInfo, templateInfoFor(template));
-  await smoClient.apply(R.Secret, {
-    metadata: { name: "edge-cluster-kubeconfig", namespace: NS },
-    type: "Opaque",
-    stringData: { kubeconfig: fs.readFileSync(ocloud.kubeconfig, "utf8") },
-  } as KubeObject);
-  await smoClient.apply(R.OCloud, {
-    metadata: { name: "edge-ocloud", namespace: NS },
-    spec: { endpoint: ocloud.server, secretRef: { name: "edge-cluster-kubeconfig", namespace: NS } },
-  });
+  if (transport === "kubeconfig") {
+    stage("declaring OCloud edge-ocloud with a kubeconfig Secret (--transport rest: over O2 IMS REST instead)");
+    await smoClient.apply(R.Secret, {
+      metadata: { name: "edge-cluster-kubeconfig", namespace: NS },
+      type: "Opaque",
+      stringData: { kubeconfig: fs.readFileSync(ocloud.kubeconfig, "utf8") },
+    } as KubeObject);
+    await smoClient.apply(R.OCloud, {
+      metadata: { name: "edge-ocloud", namespace: NS },
+      spec: { endpoint: ocloud.server, secretRef: { name: "edge-cluster-kubeconfig", namespace: NS } },
+    });
+  }
 
   stage(`starting the BYOH/CAPI simulator with ${hostCount} hosts (host-1 .. host-${hostCount}, label host-id=1..${hostCount})`);
   await registerFleet(ocloudClient, hostCount, { prefix: "host-", namespace: "default" });
@@ -138,6 +151,10 @@ async function main() {
   running.api = await startO2imsApi({ kubeconfig: ocloud.kubeconfig, dir: path.join(ocloud.dir, "o2ims-api"), namespace: NS });
   await apiClientIdentity(ocloudClient);
   stage(`O2 IMS REST API log: ${running.api.logFile}`);
+  if (transport === "rest") {
+    stage("declaring OCloud edge-ocloud over O2 IMS REST: a bearer token of the SMO's REST identity, no kubeconfig");
+    await declareRestOCloud({ ocloudAdmin: ocloudClient, smo: smoClient, api: running.api, name: "edge-ocloud", namespace: NS });
+  }
 
   if (noExample) {
     printKubeconfigs(smo, ocloud, running.api);

@@ -137,7 +137,12 @@ export async function collectTree(opts: {
   if (opts.fpr && opts.smo) {
     m.fpr = await opts.smo.find(R.FocomProvisioningRequest, opts.fpr.name, opts.fpr.namespace);
     const spec = sp(m.fpr);
-    prRef = { name: remoteRequestName(opts.fpr.name), namespace: String(spec.oCloudNamespace ?? opts.fpr.namespace) };
+    // status.remoteName: over O2 IMS REST the O-Cloud's request is named by the FPR's uid, not <name>-o2ims.
+    const remoteName = st(m.fpr).remoteName as string | undefined;
+    prRef = {
+      name: remoteName ?? remoteRequestName(opts.fpr.name),
+      namespace: String(spec.oCloudNamespace ?? opts.fpr.namespace),
+    };
   }
   if (!prRef) return m;
   m.pr = await opts.ocloud.find(R.ProvisioningRequest, prRef.name, prRef.namespace);
