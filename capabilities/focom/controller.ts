@@ -16,6 +16,8 @@ import { connectionKeyOf, OCloudConnections, secretKeyOf, SecretWatches } from "
 import { FocomReconciler, References } from "./reconciler";
 import { OCloudStatusReporter } from "./ocloud-status";
 import { RestConnections } from "./rest-connections";
+import { CallbackServer, readCallbackSettings } from "./callbacks";
+import { RestSubscriptions } from "./rest-subscriptions";
 import { requestOf } from "./remote";
 
 export const FIELD_MANAGER = "o-cloud-provisioner/focom";
@@ -58,6 +60,21 @@ export const focomController = once(async (): Promise<FocomController> => {
   // OClouds with spec.o2ims: the O2 IMS REST transport (capabilities/focom/rest-reconcile.ts).
   const restConnections = new RestConnections({ readSecret: (name, namespace) => local.find(R.Secret, name, namespace) });
   const ocloudStatus = new OCloudStatusReporter(local);
+  // State notifications from O2 IMS O-Clouds, when they can reach the module (OCP_FOCOM_CALLBACK_URL): a notification
+  // re-queues the request it names (by uid) on that OCloud, or all of them when it names none we know.
+  const callbackSettings = readCallbackSettings();
+  const callbacks =
+    callbackSettings &&
+    new CallbackServer(callbackSettings, (ocloudKey, id) =>
+      requeueWhere(fpr => {
+        const ocloud = ocloudOf(fpr);
+        return (
+          !!ocloud && `${ocloud.metadata.namespace}/${ocloud.metadata.name}` === ocloudKey && (!id || fpr.metadata.uid === id)
+        );
+      }),
+    );
+  await callbacks?.start();
+  const subscriptions = new RestSubscriptions(callbacks);
   const reconciler = new FocomReconciler(local, referencesOf(cache), connections, {
     unreachableReleaseSeconds: settings.focomUnreachableReleaseSeconds,
     rest: {
@@ -65,6 +82,7 @@ export const focomController = once(async (): Promise<FocomController> => {
       pollMs: settings.focomRestPollSeconds * 1000,
       report: (ocloud, report) => ocloudStatus.report(ocloud, report),
       sent: new Map(),
+      delivery: (ocloud, client) => subscriptions.ensure(ocloud, client),
     },
   });
   const queue = new WorkQueue(key => reconciler.reconcile(key), {
@@ -93,11 +111,19 @@ export const focomController = once(async (): Promise<FocomController> => {
   );
   const syncSecretWatches = () => secretWatches.sync(cache.oclouds.list().flatMap(ocloud => secretKeyOf(ocloud) ?? []));
 
+  const generations = new Map<string, number | undefined>();
   cache.oclouds.onChange((phase, ocloud) => {
-    if (phase !== "ADDED") {
+    // The module's own status writes (OCloud conditions) leave the generation as it was: nothing to rebuild.
+    const key = `${ocloud.metadata.namespace}/${ocloud.metadata.name}`;
+    const specChanged = phase !== "MODIFIED" || generations.get(key) !== ocloud.metadata.generation;
+    if (phase === "DELETED") generations.delete(key);
+    else generations.set(key, ocloud.metadata.generation);
+    if (phase !== "ADDED" && specChanged) {
       connections.forget(ocloud.metadata.namespace!, ocloud.metadata.name);
       restConnections.forget(ocloud.metadata.namespace!, ocloud.metadata.name);
+      subscriptions.forget(ocloud.metadata.namespace!, ocloud.metadata.name);
     }
+    if (!specChanged) return;
     requeueWhere(fpr => fpr.metadata.namespace === ocloud.metadata.namespace && fpr.spec?.oCloudId === ocloud.metadata.name);
     syncSecretWatches();
   });

@@ -9,6 +9,15 @@ import https from "node:https";
 import http from "node:http";
 
 export const PROVISIONING_PATH = "/o2ims-infrastructureProvisioning/v1/provisioningRequests";
+/** The server's ProvisioningRequest state subscriptions (o2ims-api/openapi/provisioning-subscriptions.yaml). */
+export const SUBSCRIPTIONS_PATH = "/o2ims-infrastructureProvisioning/v1/subscriptions";
+
+export interface SubscriptionInfo {
+  subscriptionId: string;
+  callback: string;
+  consumerSubscriptionId?: string;
+  filter?: string;
+}
 
 /** The O2 IMS ProvisioningRequestData FOCOM sends (o2ims-api/openapi/provisioning.yaml). */
 export interface ProvisioningRequestData {
@@ -86,6 +95,25 @@ export class O2imsClient {
   async delete(id: string): Promise<boolean> {
     try {
       await this.call("DELETE", `${PROVISIONING_PATH}/${encodeURIComponent(id)}`);
+      return true;
+    } catch (e) {
+      if (e instanceof O2imsError && e.status === 404) return false;
+      throw e;
+    }
+  }
+
+  listSubscriptions(): Promise<SubscriptionInfo[]> {
+    return this.call("GET", SUBSCRIPTIONS_PATH);
+  }
+
+  createSubscription(data: Omit<SubscriptionInfo, "subscriptionId">): Promise<SubscriptionInfo> {
+    return this.call("POST", SUBSCRIPTIONS_PATH, data);
+  }
+
+  /** False when it was gone already. */
+  async deleteSubscription(id: string): Promise<boolean> {
+    try {
+      await this.call("DELETE", `${SUBSCRIPTIONS_PATH}/${encodeURIComponent(id)}`);
       return true;
     } catch (e) {
       if (e instanceof O2imsError && e.status === 404) return false;

@@ -10,11 +10,14 @@ import type { KubeClient } from "../../kube/client";
 import { R } from "../../kube/resources";
 import type { OCloudObject } from "./cache";
 import type { RemoteFailure } from "./errors";
+import { Delivery, POLLING_UNCONFIGURED } from "./rest-subscriptions";
 import { transportOf } from "./transport";
 
 export interface OCloudReport {
   /** Undefined: the O-Cloud answered. */
   failure?: RemoteFailure;
+  /** How status arrives (REST); undefined: as last reported. */
+  delivery?: Delivery;
 }
 
 type OCloudConditionType = (typeof OCLOUD_CONDITION_TYPES)[number];
@@ -38,24 +41,28 @@ export function ocloudConditions(ocloud: OCloudObject, report: OCloudReport): Co
         ? cond("Transport", "True", "Kubeconfig", `the kubeconfig in Secret ${ocloud.spec?.secretRef?.name}`)
         : cond("Transport", "True", "Local", "this cluster"),
     transport === "rest"
-      ? cond(
-          "StatusDelivery",
-          "True",
-          "Polling",
-          "FOCOM polls the O-Cloud's O2 IMS API for request state (OCP_FOCOM_REST_POLL_SECONDS)",
-        )
+      ? deliveryCondition(report.delivery ?? POLLING_UNCONFIGURED)
       : cond("StatusDelivery", "True", "Watch", "FOCOM watches the O-Cloud's ProvisioningRequests"),
   ];
 }
 
+const deliveryCondition = (d: Delivery): ConditionInput => ({
+  type: "StatusDelivery",
+  status: "True",
+  reason: d.mode === "notifications" ? "Notifications" : "Polling",
+  message: d.message,
+});
+
 export class OCloudStatusReporter {
   private readonly written = new Map<string, string>();
+  private readonly deliveries = new Map<string, Delivery>();
 
   constructor(private readonly client: KubeClient) {}
 
   async report(ocloud: OCloudObject, report: OCloudReport): Promise<void> {
     const key = `${ocloud.metadata.namespace}/${ocloud.metadata.name}`;
-    const wanted = ocloudConditions(ocloud, report);
+    if (report.delivery) this.deliveries.set(key, report.delivery);
+    const wanted = ocloudConditions(ocloud, { ...report, delivery: report.delivery ?? this.deliveries.get(key) });
     const fingerprint = `${ocloud.metadata.uid}:${canonicalJson(wanted)}`;
     if (this.written.get(key) === fingerprint) return;
     const current = (ocloud as { status?: { conditions?: Condition[] } }).status?.conditions;

@@ -2,8 +2,9 @@
  * The REST transport's reconcile and deletion of a FocomProvisioningRequest whose OCloud has spec.o2ims: the same
  * observations (capabilities/focom/status.ts), hence the same phases, conditions and Events as over kubeconfig, made
  * through the O-Cloud's O2 IMS provisioning API. Level-based: every pass GETs the request by its id (the FPR's uid),
- * PUTs it when it differs from what FOCOM would send, POSTs it when missing. Status arrives by polling: a pass asks
- * to be re-run after the poll interval (longer once the request is fulfilled or failed).
+ * PUTs it when it differs from what FOCOM would send, POSTs it when missing. Status is event-driven when the O-Cloud
+ * notifies the module (rest-subscriptions.ts: a notification re-queues the request, and a slow poll remains as a
+ * safety net); otherwise a pass asks to be re-run after the poll interval (longer once fulfilled or failed).
  */
 import type { FPRObject, OCloudObject } from "./cache";
 import { remoteReasons } from "./admission";
@@ -11,6 +12,7 @@ import { classifyFailure, RemoteFailure } from "./errors";
 import type { O2imsClient, ProvisioningRequestInfo } from "./o2ims-client";
 import type { OCloudReport } from "./ocloud-status";
 import type { RestConnections } from "./rest-connections";
+import type { Delivery } from "./rest-subscriptions";
 import type { Observation } from "./status";
 import { dataOf, isSettled, needsUpdate, remoteOf, restRefOf } from "./transport";
 
@@ -21,6 +23,8 @@ export interface RestContext {
   pollMs: number;
   /** The OCloud's connection status (capabilities/focom/ocloud-status.ts). */
   report(ocloud: OCloudObject, report: OCloudReport): Promise<void>;
+  /** How status arrives from this O-Cloud (subscribes when it can). */
+  delivery(ocloud: OCloudObject, client: O2imsClient): Promise<Delivery>;
   /** The generation of each request (by uid) last written to its O-Cloud by this process: a new one is PUT. */
   sent: Map<string, number>;
 }
@@ -29,6 +33,8 @@ export interface RestContext {
 export const UNAUTHORIZED_RECHECK_MS = 60_000;
 
 const SETTLED_FACTOR = 10;
+/** With notifications, the safety-net poll: a notification lost beyond the server's retries is noticed within it. */
+export const NOTIFIED_POLL_MS = 15_000;
 
 export async function reconcileOverRest(
   fpr: FPRObject,
@@ -51,7 +57,8 @@ export async function reconcileOverRest(
   } catch (e) {
     return failed(classifyFailure(e, ocloudName, "read"));
   }
-  await ctx.report(ocloud, {});
+  const delivery = await ctx.delivery(ocloud, client);
+  await ctx.report(ocloud, { delivery });
 
   const data = dataOf(fpr);
   const generation = fpr.metadata.generation ?? 0;
@@ -73,6 +80,7 @@ export async function reconcileOverRest(
     }
   }
   await ctx.observe({ kind: "mirrored", remote: info && remoteOf(info) });
+  if (delivery.mode === "notifications") return { requeueAfterMs: NOTIFIED_POLL_MS };
   return { requeueAfterMs: isSettled(info) ? ctx.pollMs * SETTLED_FACTOR : ctx.pollMs };
 }
 
@@ -93,8 +101,10 @@ export async function deleteOverRest(
   const label = `${ref.namespace}/${ref.name}`;
   const ocloudName = ocloud.metadata.name;
   let info: ProvisioningRequestInfo | undefined;
+  let delivery: Delivery | undefined;
   try {
     const client = await ctx.connections.connect(ocloud);
+    delivery = await ctx.delivery(ocloud, client);
     info = await client.get(ref.name);
     if (info && info.status?.provisioningPhase !== "DELETING") {
       await client.delete(ref.name);
@@ -105,7 +115,7 @@ export async function deleteOverRest(
     await ctx.report(ocloud, { failure });
     return del.cannotDelete(failure, label);
   }
-  await ctx.report(ocloud, {});
+  await ctx.report(ocloud, { delivery });
   if (info) {
     const detail = info.status?.message;
     await ctx.observe({
@@ -113,7 +123,7 @@ export async function deleteOverRest(
       remote: remoteOf(info),
       message: `waiting for O-Cloud ${ocloudName} to delete ProvisioningRequest ${label}${detail ? `: ${detail}` : ""}`,
     });
-    return { requeueAfterMs: ctx.pollMs };
+    return { requeueAfterMs: delivery.mode === "notifications" ? NOTIFIED_POLL_MS : ctx.pollMs };
   }
   await ctx.observe({
     kind: "deleting",

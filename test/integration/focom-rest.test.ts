@@ -17,6 +17,7 @@ import { ModuleProcess, startModule } from "../../local/module";
 import { O2imsApiProcess, startO2imsApi } from "../../local/o2ims-api";
 import { declareRestOCloud, RestOCloud } from "../../local/ocloud-rest";
 import { Plane, startPlane } from "../../local/plane/plane";
+import { freePorts } from "../../local/plane/ports";
 import { waitFor } from "../../local/plane/wait";
 import { registerHost } from "../../local/sim/hosts";
 import { Simulator } from "../../local/sim/simulator";
@@ -27,7 +28,7 @@ const ROOT = path.resolve(__dirname, "../..");
 const NS = "o2ims";
 const NAME = "edge-5g-deployment";
 type FPR = KubeObject & { spec: FocomProvisioningRequestSpec; status?: FocomProvisioningRequestStatus };
-type Cond = { type: string; status: string; reason: string; message: string };
+type Cond = { type: string; status: string; reason: string; message: string; lastTransitionTime?: string };
 type PR = KubeObject & { spec: { templateParameters: { hosts: { workers?: unknown[] } } } };
 
 let ocloudPlane: Plane;
@@ -87,16 +88,28 @@ beforeAll(async () => {
     await registerHost(edge, { name: `edge-${id}`, labels: { "host-id": String(id) }, ip: `172.16.4.${id}` });
   sim = new Simulator(await ocloudPlane.client("capi-simulator"), { stepDelayMs: 50 });
   await sim.start();
+  const [callbackPort] = await freePorts(1);
   [edgeModule, smoModule] = await Promise.all([
     startModule({ kubeconfig: ocloudPlane.kubeconfig, dir: path.join(ocloudPlane.dir, "module") }),
     startModule({
       kubeconfig: smoPlane.kubeconfig,
       dir: path.join(smoPlane.dir, "module"),
-      // No resync: every status change arrives by the REST transport's own polling. Fast polls keep the test short.
-      env: { OCP_RESYNC_SECONDS: "3600", OCP_FOCOM_REST_POLL_SECONDS: "1", OCP_FOCOM_UNREACHABLE_RELEASE_SECONDS: "5" },
+      // No resync: every status change arrives by the O-Cloud's notifications (or the REST transport's own polls).
+      env: {
+        OCP_RESYNC_SECONDS: "3600",
+        OCP_FOCOM_UNREACHABLE_RELEASE_SECONDS: "5",
+        OCP_FOCOM_CALLBACK_URL: `http://127.0.0.1:${callbackPort}`,
+        OCP_FOCOM_CALLBACK_PORT: String(callbackPort),
+        OCP_FOCOM_CALLBACK_HOST: "127.0.0.1",
+      },
     }),
   ]);
-  api = await startO2imsApi({ kubeconfig: ocloudPlane.kubeconfig, dir: path.join(ocloudPlane.dir, "o2ims-api"), namespace: NS });
+  api = await startO2imsApi({
+    kubeconfig: ocloudPlane.kubeconfig,
+    dir: path.join(ocloudPlane.dir, "o2ims-api"),
+    namespace: NS,
+    env: { OCP_O2IMS_CALLBACK_ALLOW: "127.0.0.1" }, // the SMO module's callback endpoint
+  });
   // Seed 002 without its kubeconfig Secret and OCloud: the OCloud is declared over REST instead.
   await smo.apply(R.Namespace, { metadata: { name: NS } });
   restOCloud = await declareRestOCloud({ ocloudAdmin: edge, smo, api, name: "edge-ocloud", namespace: NS });
@@ -170,7 +183,12 @@ describe("FOCOM over O2 IMS REST (OCloud spec.o2ims)", () => {
     expect(await eventReasons(NAME)).not.toContain("Failed");
     await waitOCloud("Reachable", { status: "True", reason: "Reachable" });
     expect(await ocloudCondition("Transport")).toMatchObject({ status: "True", reason: "Rest" });
-    expect(await ocloudCondition("StatusDelivery")).toMatchObject({ status: "True", reason: "Polling" });
+    expect((await ocloudCondition("StatusDelivery"))?.reason).toBe("Notifications");
+    // Event-driven: the FPR turned Ready within a second or two of the O-Cloud's fulfilled state (the safety-net poll
+    // is 15 s apart; both times have one-second resolution).
+    const fulfilledAt = Date.parse(fpr.status!.remoteState!.provisioningUpdateTime!);
+    const readyAt = Date.parse(condition(fpr, "Ready")!.lastTransitionTime!);
+    expect(readyAt - fulfilledAt).toBeLessThanOrEqual(2_000);
   });
 
   it("scales over REST (PUT): the worker reaches the O-Cloud's cluster and the request is Synced again", async () => {
