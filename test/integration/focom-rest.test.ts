@@ -188,6 +188,7 @@ describe("FOCOM over O2 IMS REST (OCloud spec.o2ims)", () => {
     // is 15 s apart; both times have one-second resolution).
     const fulfilledAt = Date.parse(fpr.status!.remoteState!.provisioningUpdateTime!);
     const readyAt = Date.parse(condition(fpr, "Ready")!.lastTransitionTime!);
+    process.stdout.write(`focom-rest: O-Cloud fulfilled -> FPR Ready ${readyAt - fulfilledAt} ms (1 s resolution)\n`);
     expect(readyAt - fulfilledAt).toBeLessThanOrEqual(2_000);
   });
 
