@@ -18,9 +18,18 @@ import { OCloudStatusReporter } from "./ocloud-status";
 import { RestConnections } from "./rest-connections";
 import { CallbackServer, readCallbackSettings } from "./callbacks";
 import { RestSubscriptions } from "./rest-subscriptions";
+import type { RemoteFailure } from "./errors";
+import { transportOf } from "./transport";
 import { requestOf } from "./remote";
 
 export const FIELD_MANAGER = "o-cloud-provisioner/focom";
+
+/** The OCloud's Reachable failure while the watch of its ProvisioningRequests is down (kubeconfig transport). */
+const WATCH_DOWN = (ocloud: string): RemoteFailure => ({
+  kind: "unreachable",
+  reason: "Unreachable",
+  message: `the watch of O-Cloud ${ocloud}'s ProvisioningRequests failed; retrying`,
+});
 
 export interface FocomController {
   cache: FocomCache;
@@ -49,7 +58,13 @@ export const focomController = once(async (): Promise<FocomController> => {
     },
     // An O-Cloud going away or coming back, or its kubeconfig changing, concerns every request on it.
     onHealthChange: key => requeueConnection(key),
-    onWatchState: (key, healthy) => setRemoteReachable(key, healthy),
+    onWatchState: (key, healthy) => {
+      setRemoteReachable(key, healthy);
+      // The kubeconfig transport's OCloud conditions follow its watch of the O-Cloud (Transport Kubeconfig/Local);
+      // the reporter writes only what changed.
+      for (const ocloud of cache.oclouds.list(o => transportOf(o) !== "rest" && connectionKeyOf(o) === key))
+        void ocloudStatus.report(ocloud, healthy ? {} : { failure: WATCH_DOWN(ocloud.metadata.name) });
+    },
     onSecretChange: key => requeueConnection(key),
   });
   const requeueConnection = (key: string) =>
