@@ -152,7 +152,10 @@ describe("FOCOM over O2 IMS REST (OCloud spec.o2ims)", () => {
       spec: {
         oCloudId: "edge-ocloud",
         templateName: "byoh-workload-cluster",
-        templateParameters: { clusterName: "unregistered", hosts: { masters: [{ hostId: 70, hostName: "nowhere" }] } },
+        templateParameters: {
+          clusterName: "unregistered",
+          hosts: { masters: [{ hostId: 70, hostName: "nowhere", hostIp: "172.16.4.70" }] },
+        },
       },
     };
     const e = await smo.create(R.FocomProvisioningRequest, bad).then(
