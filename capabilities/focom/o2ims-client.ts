@@ -8,9 +8,14 @@
 import https from "node:https";
 import http from "node:http";
 
-export const PROVISIONING_PATH = "/o2ims-infrastructureProvisioning/v1/provisioningRequests";
-/** The server's ProvisioningRequest state subscriptions (o2ims-api/openapi/provisioning-subscriptions.yaml). */
-export const SUBSCRIPTIONS_PATH = "/o2ims-infrastructureProvisioning/v1/subscriptions";
+import {
+  PROVISIONING_PATH,
+  PROVISIONING_SUBSCRIPTIONS_PATH as SUBSCRIPTIONS_PATH,
+  type ProvisioningRequestData,
+  type ProvisioningRequestInfo as ServerInfo,
+} from "../../api/o2ims-rest";
+
+export { PROVISIONING_PATH, SUBSCRIPTIONS_PATH, type ProvisioningRequestData };
 
 export interface SubscriptionInfo {
   subscriptionId: string;
@@ -19,26 +24,11 @@ export interface SubscriptionInfo {
   filter?: string;
 }
 
-/** The O2 IMS ProvisioningRequestData FOCOM sends (o2ims-api/openapi/provisioning.yaml). */
-export interface ProvisioningRequestData {
+/** The O2 IMS ProvisioningRequestInfo as FOCOM reads it: only the id is relied upon, the rest is checked where used. */
+export type ProvisioningRequestInfo = Partial<Omit<ServerInfo, "provisioningRequestId" | "status">> & {
   provisioningRequestId: string;
-  name: string;
-  description?: string;
-  templateName: string;
-  templateVersion: string;
-  templateParameters: Record<string, unknown>;
-}
-
-/** The O2 IMS ProvisioningRequestInfo FOCOM reads. */
-export interface ProvisioningRequestInfo extends Partial<Omit<ProvisioningRequestData, "provisioningRequestId">> {
-  provisioningRequestId: string;
-  status?: {
-    provisioningPhase?: "PENDING" | "PROGRESSING" | "FULFILLED" | "FAILED" | "DELETING";
-    message?: string;
-    updateTime?: string;
-    provisionedResources?: { oCloudNodeClusterId?: string; oCloudInfrastructureResourceIds?: string[] };
-  };
-}
+  status?: Partial<ServerInfo["status"]>;
+};
 
 /** An answer of the O2 IMS server other than 2xx: its status and its RFC 7807 detail and invalidParams. */
 export class O2imsError extends Error {

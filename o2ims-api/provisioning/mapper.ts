@@ -11,41 +11,23 @@
 import type { ProvisioningRequestSpec, ProvisioningRequestStatus } from "../../api/generated/types";
 import { apiVersionOf, R } from "../../kube/resources";
 import type { KubeObject } from "../../kube/types";
+import {
+  PROVISIONING_PHASES,
+  type ProvisioningPhase,
+  type ProvisioningRequestData,
+  type ProvisioningRequestInfo,
+} from "../../api/o2ims-rest";
 
 export type PrObject = KubeObject & { spec?: ProvisioningRequestSpec; status?: ProvisioningRequestStatus };
 
-export const PHASES = ["PENDING", "PROGRESSING", "FULFILLED", "FAILED", "DELETING"] as const;
-export type ProvisioningPhase = (typeof PHASES)[number];
-
-export interface ProvisioningRequestData {
-  provisioningRequestId: string;
-  name: string;
-  description?: string;
-  templateName: string;
-  templateVersion: string;
-  templateParameters: Record<string, unknown>;
-}
-
-export interface ProvisioningRequestInfo {
-  provisioningRequestId: string;
-  name?: string;
-  description?: string;
-  templateName: string;
-  templateVersion?: string;
-  templateParameters: Record<string, unknown>;
-  status: {
-    provisioningPhase: ProvisioningPhase;
-    message?: string;
-    updateTime: string;
-    provisionedResources?: { oCloudNodeClusterId?: string; oCloudInfrastructureResourceIds?: string[] };
-  };
-}
+export { PROVISIONING_PHASES as PHASES };
+export type { ProvisioningPhase, ProvisioningRequestData, ProvisioningRequestInfo };
 
 export function phaseOf(pr: PrObject): ProvisioningPhase {
   if (pr.metadata.deletionTimestamp) return "DELETING";
   const state = pr.status?.provisioningStatus?.provisioningState;
   const upper = state?.toUpperCase() as ProvisioningPhase | undefined;
-  return upper && PHASES.includes(upper) ? upper : "PENDING";
+  return upper && PROVISIONING_PHASES.includes(upper) ? upper : "PENDING";
 }
 
 /** The REST view of a CR. Absent optional fields are left out, not null. */
