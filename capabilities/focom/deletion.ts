@@ -92,8 +92,9 @@ async function cannotDelete(fpr: FPRObject, ctx: DeletionContext, failure: Remot
       `${failure.message}; released after ${ctx.releaseAfterSeconds}s without confirming that ProvisioningRequest ${label} ` +
       `was deleted on O-Cloud ${ocloudName}: check for it there (limit: OCP_FOCOM_UNREACHABLE_RELEASE_SECONDS)`;
     await ctx.observe({ kind: "deleting", failure, message });
-    await recordEvent(ctx.local, fpr, "Warning", "ReleasedUnconfirmed", message, COMPONENT).catch(() => undefined);
+    // The Warning only once the release is done: a release refused by a conflict is retried, and must not warn twice.
     await release(ctx.local, fpr);
+    await recordEvent(ctx.local, fpr, "Warning", "ReleasedUnconfirmed", message, COMPONENT).catch(() => undefined);
     return {};
   }
   await ctx.observe({
