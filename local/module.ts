@@ -75,6 +75,20 @@ function sourceHash(): string {
  * install (the identity the module runs under here comes from that manifest). Skipped when dist/ already holds a
  * build of the current sources.
  */
+/**
+ * The `node -e` program a local runner starts instead of the bundle itself: it runs the built bundle and kills it
+ * when the process that started it dies (no orphans after a killed test run); SIGTERM is passed on (SIGKILL after
+ * 5 s), SIGUSR2 kills at once (a crash).
+ */
+export function watchdogScript(): string {
+  return (
+    `const {spawn}=require("child_process");const c=spawn(process.execPath,[${JSON.stringify(BUNDLE)}],{stdio:"inherit"});` +
+    `const owner=${process.pid};const t=setInterval(()=>{try{process.kill(owner,0)}catch{c.kill("SIGKILL");process.exit(0)}},500);` +
+    `c.on("exit",code=>{clearInterval(t);process.exit(code??1)});` +
+    `process.on("SIGTERM",()=>{c.kill("SIGTERM");setTimeout(()=>c.kill("SIGKILL"),5000).unref()});process.on("SIGUSR2",()=>c.kill("SIGKILL"));`
+  );
+}
+
 export function buildModule(): void {
   const stamp = path.join(DIST, ".source-hash");
   const hash = sourceHash();
@@ -179,11 +193,7 @@ export async function startModule(opts: {
   let child: ChildProcess | undefined;
   const launch = async () => {
     const out = fs.openSync(logFile, "a");
-    const watchdog =
-      `const {spawn}=require("child_process");const c=spawn(process.execPath,[${JSON.stringify(BUNDLE)}],{stdio:"inherit"});` +
-      `const owner=${process.pid};const t=setInterval(()=>{try{process.kill(owner,0)}catch{c.kill("SIGKILL");process.exit(0)}},500);` +
-      `c.on("exit",code=>{clearInterval(t);process.exit(code??1)});` +
-      `process.on("SIGTERM",()=>{c.kill("SIGTERM");setTimeout(()=>c.kill("SIGKILL"),5000).unref()});process.on("SIGUSR2",()=>c.kill("SIGKILL"));`;
+    const watchdog = watchdogScript();
     child = spawn(process.execPath, ["-e", watchdog], {
       cwd: ROOT,
       stdio: ["ignore", out, out],

@@ -13,13 +13,12 @@ import { KubeClient, KubeObject } from "../kube/client";
 import { R } from "../kube/resources";
 import { O2IMS_API_IDENTITY } from "../o2ims-api/rbac";
 import { applyIdentity, requestToken, writeTokenKubeconfig } from "./identity";
-import { buildModule } from "./module";
+import { buildModule, watchdogScript } from "./module";
 import { createCa, issueCert } from "./plane/pki";
 import { freePorts } from "./plane/ports";
 import { waitFor } from "./plane/wait";
 
 const ROOT = path.resolve(__dirname, "..");
-const BUNDLE = path.join(ROOT, "dist", "pepr-o-cloud-provisioner.js");
 const MANIFEST = path.join(ROOT, "dist", "pepr-module-o-cloud-provisioner.yaml");
 const OWN_NAMESPACE = "pepr-system";
 
@@ -75,11 +74,8 @@ export async function startO2imsApi(opts: {
 
   const launch = async () => {
     const out = fs.openSync(logFile, "a");
-    // The same watchdog as local/module.ts: the server dies with the process that started it.
-    const watchdog =
-      `const {spawn}=require("child_process");const c=spawn(process.execPath,[${JSON.stringify(BUNDLE)}],{stdio:"inherit"});` +
-      `const owner=${process.pid};const t=setInterval(()=>{try{process.kill(owner,0)}catch{c.kill("SIGKILL");process.exit(0)}},500);` +
-      `c.on("exit",code=>{clearInterval(t);process.exit(code??1)});process.on("SIGTERM",()=>c.kill("SIGTERM"));`;
+    // The same watchdog as the module: the server dies with the process that started it.
+    const watchdog = watchdogScript();
     child = spawn(process.execPath, ["-e", watchdog], {
       cwd: ROOT,
       stdio: ["ignore", out, out],

@@ -51,6 +51,29 @@ interface Entry {
   stopWatches: (() => void)[];
 }
 
+/**
+ * One key of an OCloud's Secret (base64, as stored), or an OCloudConfigError naming the Secret and what is wrong:
+ * the kubeconfig Secret and the O2 IMS token Secret are read the same way.
+ */
+export async function readSecretKey(
+  readSecret: ConnectionOptions["readSecret"],
+  name: string,
+  namespace: string,
+  dataKey: string,
+  how: { where: string; missingReason: string },
+): Promise<{ secret: KubeObject; encoded: string }> {
+  let secret: KubeObject | undefined;
+  try {
+    secret = await readSecret(name, namespace);
+  } catch (e) {
+    throw new OCloudConfigError("SecretUnreadable", `cannot read ${how.where}: ${(e as Error).message}`);
+  }
+  if (!secret) throw new OCloudConfigError("SecretNotFound", `${how.where} not found`);
+  const encoded = (secret.data as Record<string, string> | undefined)?.[dataKey];
+  if (!encoded) throw new OCloudConfigError(how.missingReason, `${how.where} has no key "${dataKey}"`);
+  return { secret, encoded };
+}
+
 export const connectionKeyOf = (ocloud: OCloudObject) =>
   ocloud.spec?.secretRef ? `${ocloud.metadata.namespace}/${ocloud.metadata.name}` : LOCAL;
 
@@ -71,15 +94,10 @@ export class OCloudConnections {
     // Admission denies this (ocloud-admission.ts); an OCloud stored before that rule existed is refused here too.
     if (namespace !== ocloud.metadata.namespace)
       throw new OCloudConfigError("SecretNamespaceNotAllowed", `${where}: an OCloud may only name a Secret of its own namespace`);
-    let secret: KubeObject | undefined;
-    try {
-      secret = await this.opts.readSecret(ref.name, namespace);
-    } catch (e) {
-      throw new OCloudConfigError("SecretUnreadable", `cannot read ${where}: ${(e as Error).message}`);
-    }
-    if (!secret) throw new OCloudConfigError("SecretNotFound", `${where} not found`);
-    const encoded = (secret.data as Record<string, string> | undefined)?.[KUBECONFIG_KEY];
-    if (!encoded) throw new OCloudConfigError("KubeconfigMissing", `${where} has no key "${KUBECONFIG_KEY}"`);
+    const { secret, encoded } = await readSecretKey(this.opts.readSecret, ref.name, namespace, KUBECONFIG_KEY, {
+      where,
+      missingReason: "KubeconfigMissing",
+    });
     const rv = secret.metadata.resourceVersion;
     return this.entry(key, `${namespace}/${ref.name}@${rv}`, () => this.remoteClient(encoded, where), [
       () => this.watchSecret(key, ref.name, namespace, rv),

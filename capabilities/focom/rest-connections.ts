@@ -9,6 +9,7 @@ import type { KubeObject } from "../../kube/types";
 import type { OCloudObject } from "./cache";
 import { OCloudConfigError } from "./errors";
 import { O2imsClient } from "./o2ims-client";
+import { readSecretKey } from "./oclouds";
 import { TOKEN_KEY } from "./transport";
 
 export interface RestConnectionOptions {
@@ -37,15 +38,10 @@ export class RestConnections {
     const ref = o2ims.tokenSecretRef;
     const dataKey = ref.key || TOKEN_KEY;
     const where = `Secret ${namespace}/${ref.name} (spec.o2ims.tokenSecretRef of OCloud ${key})`;
-    let secret: KubeObject | undefined;
-    try {
-      secret = await this.opts.readSecret(ref.name, namespace);
-    } catch (e) {
-      throw new OCloudConfigError("SecretUnreadable", `cannot read ${where}: ${(e as Error).message}`);
-    }
-    if (!secret) throw new OCloudConfigError("SecretNotFound", `${where} not found`);
-    const encoded = (secret.data as Record<string, string> | undefined)?.[dataKey];
-    if (!encoded) throw new OCloudConfigError("TokenMissing", `${where} has no key "${dataKey}"`);
+    const { secret, encoded } = await readSecretKey(this.opts.readSecret, ref.name, namespace, dataKey, {
+      where,
+      missingReason: "TokenMissing",
+    });
     // The identity hashes what the client is built from, so no token sits in a map key a dump could show.
     const identity = createHash("sha256")
       .update(`${o2ims.url}\n${o2ims.caBundle ?? ""}\n${secret.metadata.resourceVersion}\n${dataKey}`)
