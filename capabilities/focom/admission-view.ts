@@ -4,27 +4,19 @@
  * Then the O-Cloud judges the mirror itself: a server-side dry run through the same per-OCloud client the
  * reconciler uses, within a time budget.
  */
-import { randomUUID } from "node:crypto";
 import type { FocomProvisioningRequestSpec } from "../../api/generated/types";
 import type { TemplateInfoObject } from "../../generators/templates";
 import { R } from "../../kube/resources";
 import { errorMessage, isIgnoredNamespace, isWatcher, localClient, once, settings } from "../runtime";
 import { isAllowedOCloudNamespace } from "../environment";
-import {
-  AdmissionView,
-  isRemoteDenial,
-  referencesMissing,
-  remoteDenialMessage,
-  RequestInput,
-  unjudgedWarning,
-} from "./admission";
+import { AdmissionView, referencesMissing, RequestInput, transportWarnings, unjudgedWarning } from "./admission";
 import { FocomCache, FPRObject, OCloudObject } from "./cache";
 import { FIELD_MANAGER, focomController } from "./controller";
+import { KubeTransport } from "./kube-transport";
 import { OCloudConnections } from "./oclouds";
-import { desiredRemote, remoteRefOf } from "./remote";
-import { O2imsError } from "./o2ims-client";
 import { RestConnections } from "./rest-connections";
-import { dataOf, restRefOf, transportOf } from "./transport";
+import { RestTransport } from "./rest-transport";
+import { Transports } from "./transport";
 
 const sharedCache = once(async (): Promise<FocomCache> => {
   // In dev mode one process serves admission and runs the controller: share its informers.
@@ -56,25 +48,22 @@ export async function admissionView(namespace: string, spec: FocomProvisioningRe
   };
 }
 
-/** The connections to the O-Clouds: the controller's in the watcher (and dev mode), else admission's own. */
-const connections = once(async (): Promise<OCloudConnections> => {
-  if (isWatcher()) return (await focomController()).connections;
+/**
+ * The transports to the O-Clouds: the controller's in the watcher (and dev mode), else admission's own, whose REST
+ * clients time out within the admission budget and which neither subscribe nor write OCloud status.
+ */
+const transports = once(async (): Promise<Transports> => {
+  if (isWatcher()) return (await focomController()).transports;
   // The reconciler's field manager, so a dry-run apply yields what the reconciler's apply would.
   const local = () => localClient(FIELD_MANAGER);
-  return new OCloudConnections({
-    fieldManager: FIELD_MANAGER,
-    local,
-    readSecret: async (name, ns) => (await local()).find(R.Secret, name, ns),
-  });
-});
-
-/** Admission's own O2 IMS REST clients (the dry run of OClouds with spec.o2ims). */
-const restConnections = once(async (): Promise<RestConnections> => {
-  const local = await localClient(FIELD_MANAGER);
-  return new RestConnections({
-    readSecret: (name, ns) => local.find(R.Secret, name, ns),
-    timeoutMs: settings.focomAdmissionBudgetMs,
-  });
+  const readSecret = async (name: string, ns: string) => (await local()).find(R.Secret, name, ns);
+  return new Transports(
+    new KubeTransport(new OCloudConnections({ fieldManager: FIELD_MANAGER, local, readSecret })),
+    new RestTransport({
+      connections: new RestConnections({ readSecret, timeoutMs: settings.focomAdmissionBudgetMs }),
+      pollMs: settings.focomRestPollSeconds * 1000,
+    }),
+  );
 });
 
 export interface Judgement {
@@ -101,22 +90,9 @@ export async function judgeOnOCloud(
     metadata: { name: input.name, namespace: input.namespace, uid: input.uid, generation: input.generation },
     spec: input.spec,
   };
-  const mirror = desiredRemote(fpr, ocloud);
-  const rest = transportOf(ocloud) === "rest";
-  const attempt = rest
-    ? (async () => {
-        // The dryRun=All extension of the O2 IMS provisioning API (o2ims-api/openapi/provisioning.yaml).
-        const client = await (await restConnections()).connect(ocloud);
-        // The API server gives the object its uid before validating admission; a stand-in keeps the id valid if not.
-        if (input.operation === "CREATE")
-          await client.create({ ...dataOf(fpr), provisioningRequestId: input.uid || randomUUID() }, true);
-        else await client.update(dataOf(fpr), true);
-      })()
-    : (async () => {
-        const { client } = await (await connections()).connect(ocloud);
-        if (input.operation === "CREATE") await client.create(R.ProvisioningRequest, mirror, { dryRun: true });
-        else await client.apply(R.ProvisioningRequest, mirror, { dryRun: true });
-      })();
+  const transport = (await transports()).for(ocloud);
+  const attempt = transport.dryRun(fpr, ocloud, input.operation);
+  const warnings = transportWarnings(input.spec, ocloud);
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([
     attempt.then(
@@ -131,16 +107,10 @@ export async function judgeOnOCloud(
   const name = input.spec.oCloudId!;
   if (!outcome.done) {
     attempt.catch(() => undefined); // answered after the budget: nobody waits for it any more
-    return { warnings: [unjudgedWarning(name, `no answer within ${settings.focomAdmissionBudgetMs} ms`)] };
+    return { warnings: [...warnings, unjudgedWarning(name, `no answer within ${settings.focomAdmissionBudgetMs} ms`)] };
   }
-  if (!("error" in outcome)) return { warnings: [] };
-  if (rest && isRestDenial(outcome.error))
-    return { denial: remoteDenialMessage(name, restRefOf(fpr), outcome.error), warnings: [] };
-  if (isRemoteDenial(outcome.error)) return { denial: remoteDenialMessage(name, remoteRefOf(fpr), outcome.error), warnings: [] };
-  return { warnings: [unjudgedWarning(name, errorMessage(outcome.error).slice(0, 300))] };
-}
-
-/** A REST dry run refused for the request's own sake (400/422, or a webhook's 403), not the O-Cloud failing. */
-function isRestDenial(e: unknown): e is O2imsError {
-  return e instanceof O2imsError && ([400, 422].includes(e.status) || (e.status === 403 && /admission webhook/.test(e.message)));
+  if (!("error" in outcome)) return { warnings };
+  const denial = transport.denialOf(outcome.error, fpr, ocloud);
+  if (denial) return { denial, warnings: [] };
+  return { warnings: [...warnings, unjudgedWarning(name, errorMessage(outcome.error).slice(0, 300))] };
 }

@@ -18,6 +18,7 @@ import {
 import { KubeError } from "../../kube/client";
 import type { KubeObject } from "../../kube/types";
 import type { OCloudObject } from "./cache";
+import { transportOf } from "./transport";
 
 /** What admission reads: the OClouds and TemplateInfos of the request's namespace (informer-backed in the module). */
 export interface AdmissionView {
@@ -109,6 +110,20 @@ export const remoteDenialMessage = (ocloud: string, mirror: { namespace: string;
 /** The warning of a request admitted without the O-Cloud's judgement. */
 export const unjudgedWarning = (ocloud: string, why: string) =>
   `O-Cloud ${ocloud} did not judge this request at admission (${why}); it is admitted, and its status will report what the O-Cloud decides`;
+
+/**
+ * Warnings about fields the OCloud's transport does not honour. Over O2 IMS REST the O-Cloud's server places every
+ * request in the one namespace it serves (its OCP_O2IMS_API_NAMESPACE; the provisioning API has no namespace), so
+ * spec.oCloudNamespace cannot choose one: the request is admitted (seed 002 sets the field, and the same request must
+ * work whichever transport its OCloud uses) with a warning that names the field, rather than silently.
+ */
+export function transportWarnings(spec: Spec, ocloud: OCloudObject): string[] {
+  if (transportOf(ocloud) !== "rest" || !spec.oCloudNamespace) return [];
+  return [
+    `spec.oCloudNamespace: OCloud ${ocloud.metadata.name} is reached over O2 IMS REST, where the O-Cloud's O2 IMS server ` +
+      `places the request in the namespace it serves; "${spec.oCloudNamespace}" is not sent and does not choose the namespace`,
+  ];
+}
 
 /** One denial message naming every violated field. */
 export const denialMessage = (violations: Violation[]) =>

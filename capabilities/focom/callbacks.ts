@@ -59,6 +59,11 @@ export class CallbackServer {
     return `${this.settings.baseUrl}${CALLBACK_PATH}${token.toString("hex")}`;
   }
 
+  /** Whether a callback URL is one this server hands out (under its base URL and path), live or not. */
+  owns(callback: string): boolean {
+    return callback.startsWith(`${this.settings.baseUrl}${CALLBACK_PATH}`);
+  }
+
   unregister(registration: string): void {
     this.tokens.delete(registration);
   }

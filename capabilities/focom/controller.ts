@@ -17,9 +17,11 @@ import { FocomReconciler, References } from "./reconciler";
 import { OCloudStatusReporter } from "./ocloud-status";
 import { RestConnections } from "./rest-connections";
 import { CallbackServer, readCallbackSettings } from "./callbacks";
-import { RestSubscriptions } from "./rest-subscriptions";
+import { consumerOf, RestSubscriptions } from "./rest-subscriptions";
 import type { RemoteFailure } from "./errors";
-import { transportOf } from "./transport";
+import { KubeTransport } from "./kube-transport";
+import { RestTransport } from "./rest-transport";
+import { transportOf, Transports } from "./transport";
 import { requestOf } from "./remote";
 
 export const FIELD_MANAGER = "o-cloud-provisioner/focom";
@@ -36,6 +38,8 @@ export interface FocomController {
   queue: WorkQueue;
   reconciler: FocomReconciler;
   connections: OCloudConnections;
+  /** Also admission's dry run's, in the process that runs the controller. */
+  transports: Transports;
 }
 
 export const focomController = once(async (): Promise<FocomController> => {
@@ -72,7 +76,7 @@ export const focomController = once(async (): Promise<FocomController> => {
       const ocloud = fpr.spec?.oCloudId ? cache.oclouds.get(fpr.spec.oCloudId, fpr.metadata.namespace) : undefined;
       return !!ocloud && connectionKeyOf(ocloud) === key;
     });
-  // OClouds with spec.o2ims: the O2 IMS REST transport (capabilities/focom/rest-reconcile.ts).
+  // OClouds with spec.o2ims: the O2 IMS REST transport (capabilities/focom/rest-transport.ts).
   const restConnections = new RestConnections({ readSecret: (name, namespace) => local.find(R.Secret, name, namespace) });
   const ocloudStatus = new OCloudStatusReporter(local);
   // State notifications from O2 IMS O-Clouds, when they can reach the module (OCP_FOCOM_CALLBACK_URL): a notification
@@ -89,16 +93,21 @@ export const focomController = once(async (): Promise<FocomController> => {
       }),
     );
   await callbacks?.start();
-  const subscriptions = new RestSubscriptions(callbacks);
-  const reconciler = new FocomReconciler(local, referencesOf(cache), connections, {
-    unreachableReleaseSeconds: settings.focomUnreachableReleaseSeconds,
-    rest: {
+  // Subscriptions of ours that no current REST OCloud accounts for are collected (rest-subscriptions.ts).
+  const subscriptions = new RestSubscriptions(callbacks, consumer =>
+    cache.oclouds.list().some(o => transportOf(o) === "rest" && consumerOf(o) === consumer),
+  );
+  const transports = new Transports(
+    new KubeTransport(connections),
+    new RestTransport({
       connections: restConnections,
       pollMs: settings.focomRestPollSeconds * 1000,
       report: (ocloud, report) => ocloudStatus.report(ocloud, report),
-      sent: new Map(),
-      delivery: (ocloud, client) => subscriptions.ensure(ocloud, client),
-    },
+      subscriptions,
+    }),
+  );
+  const reconciler = new FocomReconciler(local, referencesOf(cache), transports, {
+    unreachableReleaseSeconds: settings.focomUnreachableReleaseSeconds,
   });
   const queue = new WorkQueue(key => reconciler.reconcile(key), {
     concurrency: settings.reconcileConcurrency,
@@ -133,14 +142,25 @@ export const focomController = once(async (): Promise<FocomController> => {
     const specChanged = phase !== "MODIFIED" || generations.get(key) !== ocloud.metadata.generation;
     if (phase === "DELETED") generations.delete(key);
     else generations.set(key, ocloud.metadata.generation);
-    if (phase !== "ADDED" && specChanged) {
-      connections.forget(ocloud.metadata.namespace!, ocloud.metadata.name);
-      restConnections.forget(ocloud.metadata.namespace!, ocloud.metadata.name);
-      subscriptions.forget(ocloud.metadata.namespace!, ocloud.metadata.name);
-    }
     if (!specChanged) return;
-    requeueWhere(fpr => fpr.metadata.namespace === ocloud.metadata.namespace && fpr.spec?.oCloudId === ocloud.metadata.name);
+    const requeueItsRequests = () =>
+      requeueWhere(fpr => fpr.metadata.namespace === ocloud.metadata.namespace && fpr.spec?.oCloudId === ocloud.metadata.name);
     syncSecretWatches();
+    // A REST OCloud subscribes as soon as it is known, not at its first request; at start this also collects the
+    // subscriptions of ours no current OCloud accounts for (rest-subscriptions.ts).
+    const prepare = () => (transportOf(ocloud) === "rest" ? transports.rest.prepare(ocloud) : undefined);
+    if (phase === "ADDED") {
+      requeueItsRequests();
+      return void prepare();
+    }
+    // What was built for the old spec is dropped at once and undone in the background (its subscription deleted on
+    // the O-Cloud it was made on); its requests reconcile against the new spec meanwhile, and a REST OCloud
+    // subscribes again even without requests (StatusDelivery).
+    const forgotten = transports
+      .forget(ocloud.metadata.namespace!, ocloud.metadata.name)
+      .catch(e => Log.warn(`FOCOM: releasing what was built for OCloud ${key}: ${errorMessage(e)}`));
+    requeueItsRequests();
+    if (phase === "MODIFIED") void forgotten.then(prepare);
   });
   cache.templateInfos.onChange((_, ti) => requeueWhere(fpr => fpr.metadata.namespace === ti.metadata.namespace));
   await cache.start();
@@ -152,7 +172,7 @@ export const focomController = once(async (): Promise<FocomController> => {
     key => reconciler.resync(key),
     settings.resyncSeconds,
   );
-  return { cache, queue, reconciler, connections };
+  return { cache, queue, reconciler, connections, transports };
 });
 
 /**

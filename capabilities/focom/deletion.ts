@@ -1,6 +1,6 @@
 /**
- * Deletion of a FocomProvisioningRequest: delete its ProvisioningRequest on the O-Cloud, wait until it is gone (the
- * O2IMS side deletes the cluster first), then release the finalizer. An O-Cloud that stays unreachable longer than
+ * Deletion of a FocomProvisioningRequest, through its OCloud's transport (capabilities/focom/transport.ts): delete its
+ * mirror on the O-Cloud, wait until it is gone (the O2IMS side deletes the cluster first), then release the finalizer. An O-Cloud that stays unreachable longer than
  * the limit does not block the SMO forever: the request is released with a Warning saying what may be left behind.
  */
 import { recordEvent } from "../../kube/events";
@@ -8,69 +8,46 @@ import { PEPR_FINALIZER, releaseFinalizer } from "../../kube/finalizer";
 import { KubeClient } from "../../kube/client";
 import { R } from "../../kube/resources";
 import type { FPRObject, OCloudObject } from "./cache";
-import { classifyFailure, OCloudConfigError, RemoteFailure } from "./errors";
-import type { OCloudConnections } from "./oclouds";
-import { isOwnedBy, RemoteRequest, remoteRefOf } from "./remote";
-import { deleteOverRest, RestContext } from "./rest-reconcile";
+import type { RemoteFailure } from "./errors";
 import { ComputedStatus, Observation, unreachableSince } from "./status";
 import { COMPONENT } from "./status-writer";
-
-/** Fallback re-check while the O-Cloud deletes the remote; its DELETED watch event normally comes first. */
-const DELETION_RECHECK_MS = 30_000;
+import type { OCloudTransport, Removal } from "./transport";
 
 export interface DeletionContext {
   local: KubeClient;
-  connections: OCloudConnections;
+  /** The OCloud's transport (capabilities/focom/transport.ts). */
+  transport: OCloudTransport;
   ocloud?: OCloudObject;
   observe(o: Observation): Promise<ComputedStatus>;
   releaseAfterSeconds: number;
-  /** Set when the OCloud is reached over O2 IMS REST (spec.o2ims). */
-  rest?: RestContext;
 }
 
 export async function deleteRequest(fpr: FPRObject, ctx: DeletionContext): Promise<{ requeueAfterMs?: number }> {
   if (!fpr.metadata.finalizers?.includes(PEPR_FINALIZER)) return {}; // released already; another finalizer holds it
-  const ref = remoteRefOf(fpr);
+  const ref = ctx.transport.refOf(fpr);
   const label = `${ref.namespace}/${ref.name}`;
   const ocloudName = fpr.spec?.oCloudId ?? "";
-  if (ctx.rest && ctx.ocloud)
-    return deleteOverRest(fpr, ctx.ocloud, ctx.rest, {
-      cannotDelete: (failure, restLabel) => cannotDelete(fpr, ctx, failure, restLabel),
-      release: () => release(ctx.local, fpr),
-    });
-
-  let remote: RemoteRequest | undefined;
-  try {
-    if (!ctx.ocloud)
-      throw new OCloudConfigError("OCloudNotFound", `OCloud ${ocloudName} not found in namespace ${fpr.metadata.namespace}`);
-    const { client } = await ctx.connections.connect(ctx.ocloud);
-    remote = await client.find<RemoteRequest>(R.ProvisioningRequest, ref.name, ref.namespace);
-    if (remote && isOwnedBy(remote, fpr) && !remote.metadata.deletionTimestamp) {
-      await client.delete(R.ProvisioningRequest, ref.name, ref.namespace);
-      remote = await client.find<RemoteRequest>(R.ProvisioningRequest, ref.name, ref.namespace);
-    }
-  } catch (e) {
-    return cannotDelete(fpr, ctx, classifyFailure(e, ocloudName, "delete"), label);
+  const removal: Removal = ctx.ocloud
+    ? await ctx.transport.remove(fpr, ctx.ocloud)
+    : {
+        state: "failed",
+        failure: {
+          kind: "misconfigured",
+          reason: "OCloudNotFound",
+          message: `OCloud ${ocloudName} not found in namespace ${fpr.metadata.namespace}`,
+        },
+      };
+  switch (removal.state) {
+    case "failed":
+      return cannotDelete(fpr, ctx, removal.failure, label);
+    case "waiting":
+      await ctx.observe({ kind: "deleting", remote: removal.remote, message: removal.message });
+      return { requeueAfterMs: removal.requeueAfterMs };
+    case "gone":
+      await ctx.observe({ kind: "deleting", remote: null, message: removal.message });
+      await release(ctx.local, fpr);
+      return {};
   }
-
-  if (remote && isOwnedBy(remote, fpr)) {
-    const detail = remote.status?.provisioningStatus?.provisioningMessage;
-    await ctx.observe({
-      kind: "deleting",
-      remote,
-      message: `waiting for O-Cloud ${ocloudName} to delete ProvisioningRequest ${label}${detail ? `: ${detail}` : ""}`,
-    });
-    return { requeueAfterMs: DELETION_RECHECK_MS };
-  }
-  await ctx.observe({
-    kind: "deleting",
-    remote: null,
-    message: remote
-      ? `ProvisioningRequest ${label} on O-Cloud ${ocloudName} belongs to another request and is left in place; releasing`
-      : `ProvisioningRequest ${label} is gone from O-Cloud ${ocloudName}; releasing`,
-  });
-  await release(ctx.local, fpr);
-  return {};
 }
 
 /** The O-Cloud cannot be reached (or refuses the delete): wait, up to the limit, then release anyway. */

@@ -1,9 +1,9 @@
 /**
- * Reconciles one FocomProvisioningRequest: check its references -> connect to its O-Cloud -> server-side apply the
- * ProvisioningRequest there (never over someone else's) -> mirror the remote status. Level-based: it re-reads the
+ * Reconciles one FocomProvisioningRequest: check its references -> have its OCloud's transport make the mirror on the
+ * O-Cloud what the request says (capabilities/focom/transport.ts: a CR over kubeconfig/local, an O2 IMS REST request
+ * over REST) -> mirror what it observed into the status, with one retry policy for every transport. Level-based: it re-reads the
  * request and the remote every time, so missed events, restarts and retries converge on the same result.
  */
-import { FOCOM_REQUEST_ANNOTATION } from "../../api/vocabulary";
 import {
   checkTemplateInfoParameters as checkParameters,
   resolveTemplateInfo,
@@ -15,14 +15,9 @@ import { R } from "../../kube/resources";
 import { isIgnoredNamespace } from "../environment";
 import type { FPRObject, OCloudObject } from "./cache";
 import { deleteRequest } from "./deletion";
-import { classifyFailure, RemoteFailure } from "./errors";
-import type { OCloudConnections } from "./oclouds";
-import type { RemoteCache } from "./remote-cache";
-import { desiredRemote, isOwnedBy, needsApply, RemoteRequest, remoteRefOf } from "./remote";
-import { reconcileOverRest, RestContext } from "./rest-reconcile";
-import { restRefOf, transportOf } from "./transport";
 import type { Observation } from "./status";
 import { StatusWriter } from "./status-writer";
+import type { Transports } from "./transport";
 
 export interface ReconcileResult {
   requeueAfterMs?: number;
@@ -43,11 +38,12 @@ export interface References {
 export interface ReconcilerOptions {
   /** How long deletion waits for an unreachable O-Cloud before releasing the request anyway. */
   unreachableReleaseSeconds: number;
-  /** The REST transport, for OClouds with spec.o2ims (capabilities/focom/rest-reconcile.ts). */
-  rest?: Omit<RestContext, "observe">;
 }
 
-/** Re-check of a name conflict or a refused write: both are resolved on the O-Cloud, where no event of ours fires. */
+/**
+ * Re-check of a name conflict, a refused write or refused credentials: all are resolved on the O-Cloud or in a Secret
+ * (whose watch re-queues at once), where retrying sooner only adds load (no retry storm).
+ */
 export const RECHECK_MS = 60_000;
 
 export class FocomReconciler {
@@ -60,7 +56,7 @@ export class FocomReconciler {
   constructor(
     private readonly local: KubeClient,
     private readonly refs: References,
-    private readonly connections: OCloudConnections,
+    private readonly transports: Transports,
     private readonly opts: ReconcilerOptions,
   ) {
     this.status = new StatusWriter(local, this.ownWrites);
@@ -80,21 +76,19 @@ export class FocomReconciler {
       return {};
     }
     const spec = fpr.spec ?? {};
-    const ref = remoteRefOf(fpr);
     const ocloudName = spec.oCloudId ?? "";
     const ocloud = spec.oCloudId ? await this.refs.ocloud(namespace, spec.oCloudId) : undefined;
-    const rest = ocloud && transportOf(ocloud) === "rest" ? this.opts.rest : undefined;
-    const shownRef = rest ? restRefOf(fpr) : ref;
-    const observe = (observation: Observation) => this.status.observe(fpr, { observation, ocloud: ocloudName, remote: shownRef });
+    const transport = this.transports.for(ocloud);
+    const observe = (observation: Observation) =>
+      this.status.observe(fpr, { observation, ocloud: ocloudName, remote: transport.refOf(fpr) });
 
     if (fpr.metadata.deletionTimestamp) {
       return deleteRequest(fpr, {
         local: this.local,
-        connections: this.connections,
+        transport,
         ocloud,
         observe,
         releaseAfterSeconds: this.opts.unreachableReleaseSeconds,
-        rest: rest && { ...rest, observe },
       });
     }
 
@@ -117,51 +111,28 @@ export class FocomReconciler {
       await observe({ kind: "invalid", reason: "TemplateNotFound", message: resolved.violation!.message });
       return {};
     }
-    const violations = checkParameters(spec.templateParameters ?? {}, resolved.templateInfo, { namespace: ref.namespace });
+    const violations = checkParameters(spec.templateParameters ?? {}, resolved.templateInfo, {
+      namespace: spec.oCloudNamespace || namespace,
+    });
     if (violations.length > 0) {
       await observe({ kind: "invalid", reason: "InvalidParameters", message: violations.map(v => v.message).join("; ") });
       return {};
     }
 
-    if (rest) return reconcileOverRest(fpr, ocloud, { ...rest, observe });
-
-    const disconnected = async (failure: RemoteFailure): Promise<never> => {
-      await observe({ kind: "disconnected", failure });
-      throw new Error(failure.message); // the work queue retries with backoff
-    };
-    let client: KubeClient;
-    let remotes: RemoteCache | undefined;
-    let remote: RemoteRequest | undefined;
-    try {
-      ({ client, remotes } = await this.connections.connect(ocloud));
-      // From the connection's watch while it is synced; else read live (which also finds the O-Cloud unreachable).
-      const cached = remotes?.lookup(ref.namespace, ref.name);
-      remote = cached ? cached.remote : await client.find<RemoteRequest>(R.ProvisioningRequest, ref.name, ref.namespace);
-    } catch (e) {
-      return disconnected(classifyFailure(e, ocloudName, "read"));
-    }
-
-    if (remote && !isOwnedBy(remote, fpr)) {
-      await observe({ kind: "conflict", owner: remote.metadata.annotations?.[FOCOM_REQUEST_ANNOTATION] });
-      return { requeueAfterMs: RECHECK_MS };
-    }
-
-    const desired = desiredRemote(fpr, ocloud);
-    const mustApply = !remote || this.forceApply.delete(key) || needsApply(remote, desired);
-    // A remote being deleted (by hand on the O-Cloud) cannot be revived; it is created again once gone.
-    if (mustApply && !remote?.metadata.deletionTimestamp) {
-      try {
-        remote = await client.apply<RemoteRequest>(R.ProvisioningRequest, desired);
-        remotes?.record(remote);
-      } catch (e) {
-        const failure = classifyFailure(e, ocloudName, "write");
-        if (failure.kind !== "rejected") return disconnected(failure);
-        await observe({ kind: "rejected", message: failure.message, remote });
+    const { observation, requeueAfterMs } = await transport.ensure(fpr, ocloud, { force: this.forceApply.delete(key) });
+    await observe(observation);
+    switch (observation.kind) {
+      case "disconnected":
+        // Refused credentials or an unusable OCloud do not heal by retrying: the Secret's watch or the re-check.
+        if (observation.failure.kind === "unauthorized" || observation.failure.kind === "misconfigured")
+          return { requeueAfterMs: RECHECK_MS };
+        throw new Error(observation.failure.message); // unreachable: the work queue retries with backoff
+      case "conflict":
+      case "rejected":
         return { requeueAfterMs: RECHECK_MS };
-      }
+      default:
+        return requeueAfterMs === undefined ? {} : { requeueAfterMs };
     }
-    await observe({ kind: "mirrored", remote });
-    return {};
   }
 
   /**

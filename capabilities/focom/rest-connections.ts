@@ -10,7 +10,7 @@ import type { OCloudObject } from "./cache";
 import { OCloudConfigError } from "./errors";
 import { O2imsClient } from "./o2ims-client";
 import { readSecretKey } from "./oclouds";
-import { TOKEN_KEY } from "./transport";
+import { TOKEN_KEY } from "./rest-mapping";
 
 export interface RestConnectionOptions {
   /** A Secret of this cluster, undefined when missing. */
@@ -55,10 +55,15 @@ export class RestConnections {
     return client;
   }
 
-  forget(namespace: string, name: string): void {
+  /**
+   * Drops the OCloud's client without closing it and hands it over (undefined if none): what was made with it may
+   * still need undoing (its subscription); the next connect builds a new one.
+   */
+  detach(namespace: string, name: string): O2imsClient | undefined {
     const key = `${namespace}/${name}`;
-    this.entries.get(key)?.client.close();
+    const client = this.entries.get(key)?.client;
     this.entries.delete(key);
+    return client;
   }
 
   stop(): void {

@@ -1,105 +1,75 @@
 /**
- * How FOCOM reaches an O-Cloud (pure): which transport an OCloud declares, and the mapping between a
- * FocomProvisioningRequest and the O2 IMS REST model.
+ * How FOCOM reaches an O-Cloud: one interface, two implementations, chosen by what the OCloud declares.
  *
- * - local: no secretRef, no o2ims: this cluster, through the module's own client.
- * - kubeconfig: spec.secretRef (seed 002): the O-Cloud's API server with the kubeconfig in that Secret.
- * - rest: spec.o2ims: the O-Cloud's O2 IMS REST API with a bearer token; no kubeconfig of the O-Cloud on the SMO.
+ * - local: no secretRef, no o2ims: this cluster, through the module's own client       (kube-transport.ts)
+ * - kubeconfig: spec.secretRef (seed 002): the O-Cloud's API server with that kubeconfig (kube-transport.ts)
+ * - rest: spec.o2ims: the O-Cloud's O2 IMS REST API with a bearer token; no kubeconfig   (rest-transport.ts)
  *
- * Over REST the mirrored request's id is the FocomProvisioningRequest's metadata.uid: a UUID as the O2 IMS spec wants,
- * stable across retries and restarts (a create retried after a lost answer meets 409 or the same request, never a
- * second one), and ownership needs no label: the id is the owner.
+ * The reconciler, deletion and admission's dry run use only this interface. A transport reports what it saw as the
+ * observations of capabilities/focom/status.ts and never writes the request's status itself, so phases, conditions,
+ * Events and the retry policy (reconciler.ts, deletion.ts) are the same whatever the transport.
  */
-import type { ProvisioningRequestStatus } from "../../api/generated/types";
-import { FOCOM_REQUEST_UID_LABEL } from "../../api/vocabulary";
-import { canonicalJson } from "../../kube/json";
-import type { FPRObject, OCloudObject } from "./cache";
-import type { ProvisioningRequestData, ProvisioningRequestInfo } from "./o2ims-client";
+import type { OCloudObject, FPRObject } from "./cache";
+import type { RemoteFailure } from "./errors";
 import type { RemoteRef, RemoteRequest } from "./remote";
+import type { Observation } from "./status";
 
 export type TransportKind = "local" | "kubeconfig" | "rest";
 
 export const transportOf = (ocloud: OCloudObject): TransportKind =>
   ocloud.spec?.o2ims ? "rest" : ocloud.spec?.secretRef ? "kubeconfig" : "local";
 
-/** Default key of the bearer token in the Secret spec.o2ims.tokenSecretRef names. */
-export const TOKEN_KEY = "token";
+/** What one pass of ensure saw: the O-Cloud failed, a foreign request holds the name, a write was refused, or it is mirrored. */
+export type EnsureObservation = Extract<Observation, { kind: "disconnected" | "conflict" | "rejected" | "mirrored" }>;
 
-/** Where a request lives over REST, for messages: "provisioningRequests/<uid>". */
-export const restRefOf = (fpr: FPRObject): RemoteRef => ({ namespace: "provisioningRequests", name: fpr.metadata.uid ?? "" });
-
-/** The ProvisioningRequestData a request is sent as. */
-export function dataOf(fpr: FPRObject): ProvisioningRequestData {
-  const spec = fpr.spec ?? {};
-  const data: ProvisioningRequestData = {
-    provisioningRequestId: fpr.metadata.uid ?? "",
-    name: spec.name ?? fpr.metadata.name,
-    templateName: spec.templateName ?? "",
-    // Admission defaults it from the TemplateInfo; an empty one is the O-Cloud's to refuse, naming the field.
-    templateVersion: spec.templateVersion ?? "",
-    templateParameters: (spec.templateParameters as Record<string, unknown> | undefined) ?? {},
-  };
-  if (spec.description !== undefined) data.description = spec.description;
-  return data;
+export interface Ensured {
+  observation: EnsureObservation;
+  /** When the transport needs the request looked at again (polling); undefined: its own events will say. */
+  requeueAfterMs?: number;
 }
 
-/**
- * Whether the O-Cloud's request lacks something FOCOM would send (level-based: compared every pass). Parameters
- * compare as "every value sent is there": the O-Cloud's admission may add defaults of its own, which must not make
- * every pass a PUT. A parameter removed from the request is sent by the generation check (rest-reconcile.ts).
- */
-export function needsUpdate(info: ProvisioningRequestInfo, data: ProvisioningRequestData): boolean {
-  const fields = ["name", "description", "templateName", "templateVersion"] as const;
-  if (fields.some(f => info[f] !== data[f])) return true;
-  return !contains(info.templateParameters ?? {}, data.templateParameters);
+/** What one pass of remove saw. */
+export type Removal =
+  /** Nothing of the request's is left on the O-Cloud (or what is there belongs to someone else): release. */
+  | { state: "gone"; message: string }
+  /** The O-Cloud is deleting it (its cluster first). */
+  | { state: "waiting"; remote: RemoteRequest; message: string; requeueAfterMs: number }
+  /** The O-Cloud could not be asked, or refused the delete. */
+  | { state: "failed"; failure: RemoteFailure };
+
+export interface OCloudTransport {
+  /** Where the request's mirror lives on the O-Cloud: status.remoteName and every message name it. */
+  refOf(fpr: FPRObject): RemoteRef;
+  /**
+   * Makes the O-Cloud's request what the FocomProvisioningRequest says: reads it, creates or updates it when it is
+   * missing or differs (force: re-send even if it looks current, the periodic resync), and reports what it saw.
+   */
+  ensure(fpr: FPRObject, ocloud: OCloudObject, opts?: { force?: boolean }): Promise<Ensured>;
+  /** Starts the deletion of the request's mirror if it has not started, and says whether it is gone. */
+  remove(fpr: FPRObject, ocloud: OCloudObject): Promise<Removal>;
+  /** The O-Cloud's judgement of the mirror (a server-side dry run): resolves when it would accept it. */
+  dryRun(fpr: FPRObject, ocloud: OCloudObject, operation: "CREATE" | "UPDATE"): Promise<void>;
+  /** The denial, in the O-Cloud's words, when a dry run failed because the O-Cloud refused the request itself. */
+  denialOf(e: unknown, fpr: FPRObject, ocloud: OCloudObject): string | undefined;
+  /** Starts what the OCloud needs before any request (REST: the notification subscription); best effort. */
+  prepare(ocloud: OCloudObject): Promise<void>;
+  /** The OCloud changed or is gone: undo and drop what was built for it (connections, watches, subscriptions). */
+  forget(namespace: string, name: string): Promise<void>;
 }
 
-/** Whether have holds every value of want (objects recursively; arrays and scalars exactly). */
-export function contains(have: unknown, want: unknown): boolean {
-  if (isPlainObject(want) && isPlainObject(have))
-    return Object.entries(want).every(([k, v]) => v === undefined || contains(have[k], v));
-  return canonicalJson(have) === canonicalJson(want);
+/** The transport of each OCloud (kubeconfig and local share one implementation). */
+export class Transports {
+  constructor(
+    readonly kube: OCloudTransport,
+    readonly rest: OCloudTransport,
+  ) {}
+
+  /** Without an OCloud (it was deleted), the kubeconfig transport's naming is used for messages. */
+  for(ocloud: OCloudObject | undefined): OCloudTransport {
+    return ocloud && transportOf(ocloud) === "rest" ? this.rest : this.kube;
+  }
+
+  async forget(namespace: string, name: string): Promise<void> {
+    await Promise.all([this.kube.forget(namespace, name), this.rest.forget(namespace, name)]);
+  }
 }
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
-type State = NonNullable<NonNullable<ProvisioningRequestStatus["provisioningStatus"]>["provisioningState"]>;
-
-/**
- * The O2 IMS view as the RemoteRequest the status code mirrors (capabilities/focom/status.ts): the upper-case phase
- * becomes the CR's lower-case state; DELETING also marks the object as being deleted, as the CR's deletionTimestamp
- * would. The uid label says whose it is (the id is the uid).
- */
-export function remoteOf(info: ProvisioningRequestInfo): RemoteRequest {
-  const s = info.status ?? {};
-  const state = s.provisioningPhase?.toLowerCase() as State | undefined;
-  const resources = s.provisionedResources;
-  return {
-    apiVersion: "o2ims.provisioning.oran.org/v1alpha1",
-    kind: "ProvisioningRequest",
-    metadata: {
-      name: info.provisioningRequestId,
-      labels: { [FOCOM_REQUEST_UID_LABEL]: info.provisioningRequestId },
-      ...(state === "deleting" ? { deletionTimestamp: s.updateTime ?? new Date(0).toISOString() } : {}),
-    },
-    spec: {
-      ...(info.name !== undefined ? { name: info.name } : {}),
-      ...(info.description !== undefined ? { description: info.description } : {}),
-      templateName: info.templateName ?? "",
-      ...(info.templateVersion !== undefined ? { templateVersion: info.templateVersion } : {}),
-      templateParameters: info.templateParameters ?? {},
-    },
-    status: {
-      provisioningStatus: {
-        ...(state ? { provisioningState: state } : {}),
-        ...(s.message !== undefined ? { provisioningMessage: s.message } : {}),
-        ...(s.updateTime ? { provisioningUpdateTime: s.updateTime } : {}),
-      },
-      ...(resources ? { provisionedResourceSet: { ...resources } } : {}),
-    },
-  };
-}
-
-/** Whether a request's state is settled (fulfilled or failed): polled less often then. */
-export const isSettled = (info: ProvisioningRequestInfo | undefined) =>
-  info?.status?.provisioningPhase === "FULFILLED" || info?.status?.provisioningPhase === "FAILED";

@@ -53,8 +53,9 @@ export class FakeKube {
         self.check("get", res, name);
         return self.peek(res, name, ns);
       },
-      async apply(res: Resource, obj: KubeObject) {
+      async apply(res: Resource, obj: KubeObject, opts?: { dryRun?: boolean }) {
         self.check("apply", res, obj.metadata.name);
+        if (opts?.dryRun) return structuredClone(obj);
         const before = self.peek(res, obj.metadata.name, obj.metadata.namespace);
         const changed = !before || JSON.stringify(before.spec) !== JSON.stringify(obj.spec);
         const merged: KubeObject = {
@@ -100,8 +101,9 @@ export class FakeKube {
         for (const op of ops) if (op.path === "/status") o.status = op.value;
         return self.put(res, o);
       },
-      async create(res: Resource, obj: KubeObject) {
+      async create(res: Resource, obj: KubeObject, opts?: { dryRun?: boolean }) {
         self.check("create", res, obj.metadata.name);
+        if (opts?.dryRun) return structuredClone(obj);
         return self.put(res, obj);
       },
       watch: () => () => undefined,

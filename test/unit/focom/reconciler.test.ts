@@ -1,6 +1,10 @@
 import type { FPRObject } from "../../../capabilities/focom/cache";
 import { FocomReconciler } from "../../../capabilities/focom/reconciler";
+import { KubeTransport } from "../../../capabilities/focom/kube-transport";
 import { OCloudConnections } from "../../../capabilities/focom/oclouds";
+import { RestConnections } from "../../../capabilities/focom/rest-connections";
+import { RestTransport } from "../../../capabilities/focom/rest-transport";
+import { Transports } from "../../../capabilities/focom/transport";
 import { releaseDeadline } from "../../../capabilities/focom/deletion";
 import type { RemoteRequest } from "../../../capabilities/focom/remote";
 import { KubeError } from "../../../kube/client";
@@ -39,7 +43,10 @@ function setup(opts: { releaseAfterSeconds?: number; kubeconfig?: string; inform
       ocloud: async (ns, name) => (ns === NS && name === oc.metadata.name ? oc : undefined),
       templateInfos: async () => templateInfos,
     },
-    connections,
+    new Transports(
+      new KubeTransport(connections),
+      new RestTransport({ connections: new RestConnections({ readSecret: async () => undefined }), pollMs: 1000 }),
+    ),
     { unreachableReleaseSeconds: opts.releaseAfterSeconds ?? 600 },
   );
   const fpr = smo.put(R.FocomProvisioningRequest, {
@@ -177,9 +184,9 @@ describe("FocomReconciler", () => {
     expect(t.condition("OCloudReachable")).toMatchObject({ status: "True", reason: "Reachable" });
   });
 
-  it("keeps the Secret's content out of status and events", async () => {
+  it("keeps the Secret's content out of status and events, and re-checks an unusable Secret later (no retry storm)", async () => {
     const t = setup({ kubeconfig: KUBECONFIG.replace(`{token: "${TOKEN}"}`, `{exec: {command: "sh", args: ["${TOKEN}"]}}`) });
-    await expect(t.reconcile()).rejects.toThrow(/InvalidKubeconfig|exec/);
+    expect(await t.reconcile()).toEqual({ requeueAfterMs: 60_000 });
     expect(t.condition("OCloudReachable")).toMatchObject({ status: "False", reason: "InvalidKubeconfig" });
     expect(t.get()?.status?.phase).toBe("Failed");
     const everything = JSON.stringify([...t.smo.objects.values()].filter(o => o.kind !== "Secret"));

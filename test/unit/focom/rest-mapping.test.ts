@@ -8,15 +8,8 @@ import { O2imsError, problemError, ProvisioningRequestInfo } from "../../../capa
 import { ocloudConditions } from "../../../capabilities/focom/ocloud-status";
 import { ocloudViolations } from "../../../capabilities/focom/ocloud-admission";
 import { computeStatus } from "../../../capabilities/focom/status";
-import {
-  contains,
-  dataOf,
-  isSettled,
-  needsUpdate,
-  remoteOf,
-  restRefOf,
-  transportOf,
-} from "../../../capabilities/focom/transport";
+import { contains, dataOf, isSettled, needsUpdate, remoteOf, restRefOf } from "../../../capabilities/focom/rest-mapping";
+import { transportOf } from "../../../capabilities/focom/transport";
 
 const UID = "0b6f7c1e-3d2a-4f7e-9a51-2c4d6e8f0a1b";
 const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
