@@ -10,6 +10,8 @@ import {
   fixManifest,
   fixValues,
   fixValuesSchema,
+  fixWatcherTemplate,
+  focomCallbackChartTemplate,
   o2imsApiChartTemplate,
   secretReaderChartTemplate,
 } from "./build/artifacts";
@@ -51,6 +53,9 @@ for (const f of crdFiles) fs.copyFileSync(path.join(crdDir, f), path.join(chartD
 fs.writeFileSync(path.join(chartDir, "templates", "default-clustertemplate.yaml"), clusterTemplateChartTemplate(template));
 fs.writeFileSync(path.join(chartDir, "templates", "ocloud-secret-roles.yaml"), secretReaderChartTemplate());
 fs.writeFileSync(path.join(chartDir, "templates", "o2ims-api.yaml"), o2imsApiChartTemplate(documents));
+const watcherTemplate = path.join(chartDir, "templates", "watcher-deployment.yaml");
+fs.writeFileSync(watcherTemplate, fixWatcherTemplate(read(watcherTemplate)));
+fs.writeFileSync(path.join(chartDir, "templates", "focom-callback-service.yaml"), focomCallbackChartTemplate());
 fs.writeFileSync(
   manifestFile,
   fixManifest(

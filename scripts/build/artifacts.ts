@@ -14,6 +14,10 @@
  * - The O2 IMS REST server (o2ims-api/) ships in both, behind the chart value o2imsApi.enabled: its own
  *   ServiceAccount and ClusterRole (o2ims-api/rbac.ts), a Deployment running the module's bundle with
  *   OCP_COMPONENT=o2ims-api, a Service on 8443 and its OpenAPI documents in a ConfigMap (see o2imsApiObjects).
+ * - FOCOM's notification callback (capabilities/focom/callbacks.ts): Pepr's watcher exposes only its port 3000, so
+ *   the callback port (OCP_FOCOM_CALLBACK_PORT, chart value focomCallback.port) is added to the watcher's container,
+ *   with a Service of its own (focomCallback.serviceType) and, when focomCallback.url says how O-Clouds reach it,
+ *   OCP_FOCOM_CALLBACK_URL; without a URL FOCOM polls (see focomCallbackObjects).
  * - Secrets: the module reads only the kubeconfig Secret each OCloud names, and an OCloud may name only a Secret of
  *   its own namespace (admission), so Secrets are readable in the namespaces configured for OClouds only: a Role +
  *   RoleBinding per namespace (chart value ocloudSecretNamespaces, templated; the manifest carries the default
@@ -112,6 +116,15 @@ export function fixValuesSchema(text: string): string {
     properties: { enabled: { type: "boolean" }, namespace: { type: "string" }, tlsSecretName: { type: "string" } },
     additionalProperties: false,
   };
+  def("Values").focomCallback = {
+    type: "object",
+    properties: {
+      url: { type: "string", pattern: "^(https?://[^/?#@]+(/[^?#]*)?)?$" },
+      port: { type: "integer", minimum: 1, maximum: 65535 },
+      serviceType: { type: "string", enum: ["ClusterIP", "NodePort", "LoadBalancer"] },
+    },
+    additionalProperties: false,
+  };
   def("Values").defaultClusterTemplate = {
     type: "object",
     properties: { enabled: { type: "boolean" } },
@@ -138,6 +151,8 @@ export function fixValues(text: string): string {
     v.readinessProbe = READINESS_PROBE;
   }
   values.defaultClusterTemplate = { enabled: true };
+  // FOCOM's notification callback: served on this port; url is how O-Clouds reach it (empty: FOCOM polls).
+  values.focomCallback = FOCOM_CALLBACK_DEFAULTS;
   // The O2 IMS REST server (o2ims-api/); its TLS Secret (tls.crt, tls.key) is the installer's to provide.
   values.o2imsApi = { enabled: true, ...O2IMS_API_DEFAULTS };
   // Namespaces whose Secrets the module may read: those of the OClouds (and so of their kubeconfig Secrets).
@@ -180,6 +195,7 @@ export function fixManifest(
       c.securityContext = { ...(c.securityContext as Obj), seccompProfile: SECCOMP };
       c.readinessProbe = READINESS_PROBE;
       c.resources = role === "watcher" ? WATCHER_RESOURCES : ADMISSION_RESOURCES;
+      if (role === "watcher") addFocomCallbackPort(c, FOCOM_CALLBACK_DEFAULTS.port);
     }
   }
   const secretNs = secretNamespaces.flatMap(ns => [
@@ -193,8 +209,75 @@ export function fixManifest(
   const api = o2imsApiDocuments
     ? o2imsApiObjects({ ...moduleRuntimeOf(docs), ...O2IMS_API_DEFAULTS, documents: o2imsApiDocuments })
     : [];
-  const parts = [...crds.map(c => load(c) as Obj), ...docs, ...secretNs, ...api, load(clusterTemplate) as Obj];
+  const callback = focomCallbackService(FOCOM_CALLBACK_DEFAULTS.port, FOCOM_CALLBACK_DEFAULTS.serviceType);
+  const parts = [...crds.map(c => load(c) as Obj), ...docs, ...secretNs, callback, ...api, load(clusterTemplate) as Obj];
   return parts.map(p => dump(p, YAML_OPTS)).join("---\n");
+}
+
+// ---- FOCOM's notification callback endpoint (capabilities/focom/callbacks.ts), served by the watcher ----
+
+export const FOCOM_CALLBACK_DEFAULTS = { url: "", port: 3002, serviceType: "ClusterIP" } as const;
+const FOCOM_CALLBACK_SERVICE = `${MODULE_SERVICE_ACCOUNT.name}-focom-callback`;
+/** The watcher pods' labels as Pepr 1.1.4 sets them (its Deployment's selector). */
+const WATCHER_SELECTOR = { app: `${MODULE_SERVICE_ACCOUNT.name}-watcher`, "pepr.dev/controller": "watcher" };
+
+/** The watcher container's callback port and OCP_FOCOM_CALLBACK_PORT (idempotent); the URL is the installer's to set. */
+function addFocomCallbackPort(container: Obj, port: number): void {
+  const ports = ((container.ports as Obj[] | undefined) ?? []).filter(p => p.name !== "focom-callback");
+  container.ports = [...ports, { name: "focom-callback", containerPort: port }];
+  const env = ((container.env as Obj[] | undefined) ?? []).filter(e => e.name !== "OCP_FOCOM_CALLBACK_PORT");
+  container.env = [...env, { name: "OCP_FOCOM_CALLBACK_PORT", value: String(port) }];
+}
+
+/** The Service O-Clouds' O2 IMS servers POST notifications to (directly, or behind an Ingress or a LoadBalancer). */
+export function focomCallbackService(port: number | string, type: string): Obj {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: {
+      name: FOCOM_CALLBACK_SERVICE,
+      namespace: MODULE_SERVICE_ACCOUNT.namespace,
+      labels: { "app.kubernetes.io/part-of": "o-cloud-provisioner", "app.kubernetes.io/component": "focom-callback" },
+    },
+    spec: { type, selector: WATCHER_SELECTOR, ports: [{ name: "focom-callback", port, targetPort: "focom-callback" }] },
+  };
+}
+
+/** The Service as a chart template (with the watcher), port and type from focomCallback values. */
+export function focomCallbackChartTemplate(): string {
+  const body = dump(focomCallbackService(0, "__TYPE__"), YAML_OPTS)
+    .replace(/port: 0\n/, "port: {{ .Values.focomCallback.port }}\n")
+    .replace(/__TYPE__/, "{{ .Values.focomCallback.serviceType }}");
+  return `{{- if .Values.watcher.enabled }}\n${body}{{- end }}\n`;
+}
+
+/**
+ * Pepr's watcher Deployment template with the callback port and settings: after its one containerPort, the named
+ * callback port; after PEPR_WATCH_MODE, OCP_FOCOM_CALLBACK_PORT and (when set) OCP_FOCOM_CALLBACK_URL. Idempotent.
+ */
+export function fixWatcherTemplate(text: string): string {
+  const MARK = "# focom-callback (scripts/build/artifacts.ts)";
+  if (text.includes(MARK)) return text;
+  const port = /^( +)- containerPort: 3000\n/m;
+  const env = /^( +)- name: PEPR_WATCH_MODE\n\1 {2}value: "true"\n/m;
+  if (!port.test(text) || !env.test(text))
+    throw new Error(
+      "the watcher Deployment template has no containerPort 3000 or PEPR_WATCH_MODE: has Pepr's chart layout changed?",
+    );
+  return text
+    .replace(
+      port,
+      (line, indent: string) =>
+        `${line}${indent}${MARK}\n${indent}- name: focom-callback\n${indent}  containerPort: {{ .Values.focomCallback.port }}\n`,
+    )
+    .replace(
+      env,
+      (lines, indent: string) =>
+        `${lines}${indent}- name: OCP_FOCOM_CALLBACK_PORT\n${indent}  value: {{ .Values.focomCallback.port | quote }}\n` +
+        `${indent}{{- if .Values.focomCallback.url }}\n` +
+        `${indent}- name: OCP_FOCOM_CALLBACK_URL\n${indent}  value: {{ .Values.focomCallback.url | quote }}\n` +
+        `${indent}{{- end }}\n`,
+    );
 }
 
 // ---- The O2 IMS REST server (o2ims-api/): its own identity, Deployment, Service and OpenAPI documents ----

@@ -6,6 +6,9 @@ import {
   fixManifest,
   fixValues,
   fixValuesSchema,
+  fixWatcherTemplate,
+  FOCOM_CALLBACK_DEFAULTS,
+  focomCallbackChartTemplate,
   WATCHER_RESOURCES,
 } from "../../../scripts/build/artifacts";
 
@@ -106,6 +109,7 @@ describe("manifest", () => {
       "Namespace",
       "Role",
       "RoleBinding",
+      "Service", // FOCOM's notification callback
       "ClusterTemplate",
     ]);
     for (const d of docs.filter(x => x.kind === "Deployment")) {
@@ -115,9 +119,70 @@ describe("manifest", () => {
     expect(docs[3].spec.template.spec.containers[0].resources).toEqual(WATCHER_RESOURCES);
   });
 
+  it("gives the watcher (only) FOCOM's callback port, its setting and a Service to it", () => {
+    const docs = loadAll(fixManifest(pepr, [crd], template)) as Obj[];
+    const [admission, watcher] = docs.filter(d => d.kind === "Deployment").map(d => d.spec.template.spec.containers[0]);
+    expect(watcher.ports).toEqual([{ name: "focom-callback", containerPort: 3002 }]);
+    expect(watcher.env).toEqual([{ name: "OCP_FOCOM_CALLBACK_PORT", value: "3002" }]);
+    expect(admission.ports).toBeUndefined();
+    const service = docs.find(d => d.kind === "Service")!;
+    expect(service.metadata.name).toBe("pepr-o-cloud-provisioner-focom-callback");
+    expect(service.spec).toEqual({
+      type: "ClusterIP",
+      selector: { app: "pepr-o-cloud-provisioner-watcher", "pepr.dev/controller": "watcher" },
+      ports: [{ name: "focom-callback", port: 3002, targetPort: "focom-callback" }],
+    });
+  });
+
   it("is idempotent (a second run adds nothing)", () => {
     const once = fixManifest(pepr, [crd], template);
     expect(fixManifest(once, [crd], template)).toBe(once);
+  });
+});
+
+describe("FOCOM's callback in the chart", () => {
+  // The lines of Pepr 1.1.4's watcher-deployment.yaml the fix anchors on.
+  const WATCHER = `          ports:
+            - containerPort: 3000
+          env:
+            {{- toYaml .Values.watcher.env | nindent 12 }}
+            - name: PEPR_WATCH_MODE
+              value: "true"
+            {{- if .Values.additionalIgnoredNamespaces }}
+`;
+
+  it("adds the port, OCP_FOCOM_CALLBACK_PORT and, when focomCallback.url is set, OCP_FOCOM_CALLBACK_URL to the watcher", () => {
+    const fixed = fixWatcherTemplate(WATCHER);
+    expect(fixed).toContain(
+      "            - name: focom-callback\n              containerPort: {{ .Values.focomCallback.port }}\n          env:",
+    );
+    expect(fixed).toContain('              value: "true"\n            - name: OCP_FOCOM_CALLBACK_PORT\n');
+    expect(fixed).toContain(
+      "            {{- if .Values.focomCallback.url }}\n            - name: OCP_FOCOM_CALLBACK_URL\n              value: {{ .Values.focomCallback.url | quote }}\n            {{- end }}\n",
+    );
+    expect(fixWatcherTemplate(fixed)).toBe(fixed);
+  });
+
+  it("fails loudly when Pepr's template changes", () => {
+    expect(() => fixWatcherTemplate(WATCHER.replace("3000", "8080"))).toThrow(/has Pepr's chart layout changed/);
+  });
+
+  it("renders the Service from the values, and declares them (url http(s) or empty, port, service type)", () => {
+    const service = focomCallbackChartTemplate();
+    expect(service).toMatch(/^\{\{- if \.Values\.watcher\.enabled \}\}\n/);
+    expect(service).toContain("port: {{ .Values.focomCallback.port }}\n");
+    expect(service).toContain("type: {{ .Values.focomCallback.serviceType }}\n");
+    const values = load(fixValues(dump({ admission: podValues(), watcher: podValues() }))) as Obj;
+    expect(values.focomCallback).toEqual(FOCOM_CALLBACK_DEFAULTS);
+    const def = (props: Obj) => ({ type: "object", additionalProperties: false, properties: props });
+    const schema = JSON.parse(
+      fixValuesSchema(
+        JSON.stringify({ definitions: { Values: def({}), SecurityContext: def({}), ContainerSecurityContext: def({}) } }),
+      ),
+    ) as Obj;
+    const url = new RegExp(schema.definitions.Values.properties.focomCallback.properties.url.pattern);
+    expect(["", "https://smo.example:3002", "http://10.0.0.1:3002/base"].every(u => url.test(u))).toBe(true);
+    expect(["ftp://smo", "https://u:p@smo", "https://smo?x=1"].some(u => url.test(u))).toBe(false);
   });
 });
 

@@ -1,4 +1,10 @@
-import { denialMessage, mutateRequest, RequestInput, validateRequest } from "../../../capabilities/focom/admission";
+import {
+  denialMessage,
+  mutateRequest,
+  RequestInput,
+  transportWarnings,
+  validateRequest,
+} from "../../../capabilities/focom/admission";
 import type { FocomProvisioningRequestSpec } from "../../../api/generated/types";
 import { byohParams, byohTemplateInfo, hosts, NS, ocloud, view } from "./fixtures";
 
@@ -292,5 +298,20 @@ describe("FOCOM admission: updates", () => {
 
   it("admits an update that leaves the spec alone even when its references are gone (finalizer release)", () => {
     expect(admit(stored, { oldSpec: stored, v: view([], []) }).violations).toEqual([]);
+  });
+});
+
+describe("transport warnings", () => {
+  const rest = { ...edge, spec: { o2ims: { url: "https://o2ims.example", tokenSecretRef: { name: "t" } } } };
+
+  it("name spec.oCloudNamespace for a REST OCloud, whose O2 IMS server decides the namespace", () => {
+    expect(transportWarnings({ oCloudNamespace: "o2ims" }, rest)).toEqual([
+      expect.stringMatching(/^spec\.oCloudNamespace: OCloud edge-ocloud is reached over O2 IMS REST, .*"o2ims" is not sent/),
+    ]);
+  });
+
+  it("say nothing when the field is unset or the OCloud is reached by kubeconfig (where it chooses the namespace)", () => {
+    expect(transportWarnings({}, rest)).toEqual([]);
+    expect(transportWarnings({ oCloudNamespace: "o2ims" }, edge)).toEqual([]);
   });
 });
