@@ -31,6 +31,7 @@ import { userKubeconfig } from "../local/plane/users";
 import { admission, AdmissionResult } from "./admission";
 import { TEMPLATE } from "./fixtures";
 import { statusLatency, StatusLatency } from "./latency";
+import { restCallbackEnv, restLatencyOnly, restLatencyRows, restStatusLatency, RestStatusLatency } from "./rest-latency";
 import { CpuMeter, modulePids, RssSampler } from "./procstat";
 import { auditArgs, cacheInventory, Profiler, ProfileReport } from "./profile";
 import { countApiCalls } from "./audit";
@@ -55,6 +56,8 @@ The performance figures of the module on this machine, on its own local control 
   --module-env K=V       extra environment of the module (repeatable)
   --out FILE             results file (default bench/results.json)
   --pipeline-only        with --n: only the pipelines, for A/B runs (no status-latency or admission phase)
+  --rest-latency         status latency over O2 IMS REST (notifications, then polling; always in the full run); alone:
+                         only that phase, merged into the results file (statusLatencyRest); with --n: added to it
   -h, --help             this text`;
 const { values: flags } = parseCommand(process.argv.slice(2), {
   usage: USAGE,
@@ -71,6 +74,7 @@ const { values: flags } = parseCommand(process.argv.slice(2), {
     "module-env": { type: "string", multiple: true },
     out: { type: "string" },
     "pipeline-only": { type: "boolean" },
+    "rest-latency": { type: "boolean" },
   },
 });
 
@@ -102,6 +106,9 @@ const FINISH_RESERVE_MS = 15_000;
 /** Host registration and the raw baseline before a pipeline starts (measured: ~25 s at N=500 on 2 busy cores). */
 const setupEstimateMs = (n: number) => 10_000 + n * 60;
 const outFile = path.resolve(flags.out ?? path.join(__dirname, "results.json"));
+/** The status-latency phase over O2 IMS REST (bench/rest-latency.ts): in the full run, or asked for (alone: only it). */
+const restOnly = !quick && (flags["rest-latency"] ?? false);
+const restPhase = !quick || (!pipelineOnly && (flags["rest-latency"] ?? false));
 
 interface Running {
   plane?: Plane;
@@ -183,6 +190,7 @@ async function main(): Promise<void> {
   // arbitrary point of some phase. Off (an hour) unless --resync gives a period, so phases measure the event path.
   const moduleEnv: Record<string, string> = {
     OCP_RESYNC_SECONDS: String(resyncSeconds),
+    ...(restPhase ? await restCallbackEnv() : {}),
     ...extraEnv,
     ...(profiler?.env() ?? {}),
   };
@@ -204,6 +212,14 @@ async function main(): Promise<void> {
     simulator: sim.pid,
   }));
   const ctx: BenchContext = { client, sim, rss, cpu, concurrency, nextHostId: 0, rawApply, profiler };
+  const restOpts = {
+    adminKubeconfig: plane.kubeconfig,
+    dir: path.join(plane.dir, "o2ims-api"),
+    requests: latencyRequests,
+    pollSeconds: Number(moduleEnv.OCP_FOCOM_REST_POLL_SECONDS ?? 2),
+  };
+  if (restOnly) return restLatencyOnly(ctx, { ...restOpts, outFile, code, shutdown });
+  let restLat: RestStatusLatency | undefined;
 
   // The largest N runs last, with whatever the time budget leaves (the status-latency and admission phases run
   // before it); a pipeline that is not done by its deadline is reported with what it reached (completed: false).
@@ -217,11 +233,13 @@ async function main(): Promise<void> {
     for (const n of sorted) results.push(await throughput(ctx, n, timeoutFor(n)));
     if (!pipelineOnly) {
       statusLat = await statusLatency(ctx, latencyRequests);
+      if (restPhase) restLat = await restStatusLatency(ctx, restOpts);
       adm = await admission(ctx, admissionPerPoint);
     }
   } else {
     for (const n of sorted.slice(0, -1)) results.push(await throughput(ctx, n, timeoutFor(n)));
     statusLat = await statusLatency(ctx, latencyRequests);
+    restLat = await restStatusLatency(ctx, restOpts);
     adm = await admission(ctx, admissionPerPoint);
     const left = budgetSeconds * 1000 - (nowMs() - t0) - FINISH_RESERVE_MS - setupEstimateMs(largestN);
     if (left < timeoutFor(largestN))
@@ -254,6 +272,7 @@ async function main(): Promise<void> {
     throughput: results,
     admission: adm,
     statusLatency: statusLat,
+    statusLatencyRest: restLat,
     peakRssMb: round(rss.peakByPhase.get(`pipeline-${largest.n}`) ?? NaN, 1),
     peakRssN: largest.n,
     rss: {
@@ -285,6 +304,7 @@ function render(r: {
   throughput: ThroughputResult[];
   admission?: AdmissionResult;
   statusLatency?: StatusLatency;
+  statusLatencyRest?: RestStatusLatency;
   peakRssMb: number;
   peakRssN: number;
   cores: number;
@@ -387,6 +407,7 @@ function render(r: {
       `${r.statusLatency.p50Ms} / ${r.statusLatency.p95Ms} ms`,
     ]);
   }
+  rows.push(...restLatencyRows(r.statusLatencyRest));
   const largest = r.throughput[r.throughput.length - 1];
   rows.push([
     `Status latency under load at N=${largest.n} (p50 / p95)`,
