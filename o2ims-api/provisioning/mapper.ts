@@ -3,7 +3,9 @@
  *   provisioningRequestId        <-> metadata.name (in the served namespace)
  *   name, description, templateName, templateVersion, templateParameters <-> spec.* (same names)
  *   status.provisioningPhase     <-  status.provisioningStatus.provisioningState, upper-cased; none yet = PENDING;
- *                                    a request being deleted = DELETING whatever its last state
+ *                                    a request being deleted = DELETING whatever its last state; a settled state
+ *                                    (FULFILLED, FAILED) of an earlier spec = PROGRESSING until the O-Cloud has
+ *                                    processed the latest one (status.observedGeneration < metadata.generation)
  *   status.message               <-  status.provisioningStatus.provisioningMessage
  *   status.updateTime            <-  status.provisioningStatus.provisioningUpdateTime, else metadata.creationTimestamp
  *   status.provisionedResources  <-  status.provisionedResourceSet (Cluster UID, attached ByoHost UIDs)
@@ -27,7 +29,11 @@ export function phaseOf(pr: PrObject): ProvisioningPhase {
   if (pr.metadata.deletionTimestamp) return "DELETING";
   const state = pr.status?.provisioningStatus?.provisioningState;
   const upper = state?.toUpperCase() as ProvisioningPhase | undefined;
-  return upper && PROVISIONING_PHASES.includes(upper) ? upper : "PENDING";
+  if (!upper || !PROVISIONING_PHASES.includes(upper)) return "PENDING";
+  // Right after a PUT (a scale) the CR still shows the last spec's outcome: a client must not read it as this one's.
+  const observed = pr.status?.observedGeneration;
+  const stale = observed !== undefined && pr.metadata.generation !== undefined && observed < pr.metadata.generation;
+  return stale && (upper === "FULFILLED" || upper === "FAILED") ? "PROGRESSING" : upper;
 }
 
 /** The REST view of a CR. Absent optional fields are left out, not null. */

@@ -55,6 +55,17 @@ describe("ProvisioningRequest CR -> ProvisioningRequestInfo", () => {
     expect(phaseOf(pr({ status: { provisioningStatus: { provisioningState: state } } }))).toBe(phase);
   });
 
+  it("a settled state of an earlier spec is PROGRESSING until the O-Cloud has processed the latest (after a PUT)", () => {
+    const settled = (state: "fulfilled" | "failed", observedGeneration: number) =>
+      phaseOf({
+        ...pr({ status: { observedGeneration, provisioningStatus: { provisioningState: state } } }),
+        metadata: { name: "edge", generation: 2 },
+      });
+    expect(settled("fulfilled", 1)).toBe("PROGRESSING");
+    expect(settled("failed", 1)).toBe("PROGRESSING");
+    expect(settled("fulfilled", 2)).toBe("FULFILLED");
+  });
+
   it("a request being deleted is DELETING whatever its last state", () => {
     const deleting = pr({ status: { provisioningStatus: { provisioningState: "fulfilled" } } });
     deleting.metadata.deletionTimestamp = "2026-12-01T11:00:00Z";
