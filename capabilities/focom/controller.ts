@@ -127,11 +127,15 @@ export const focomController = once(async (): Promise<FocomController> => {
     fpr.spec?.oCloudId ? cache.oclouds.get(fpr.spec.oCloudId, fpr.metadata.namespace) : undefined;
   const secretWatches = new SecretWatches(
     (namespace, name, changed) => local.watch(R.Secret, () => changed(), { namespace, fieldSelector: `metadata.name=${name}` }),
-    secretKey =>
+    secretKey => {
       requeueWhere(fpr => {
         const ocloud = ocloudOf(fpr);
         return !!ocloud && secretKeyOf(ocloud) === secretKey;
-      }),
+      });
+      // A REST OCloud's status follows its token even while no request uses it.
+      for (const ocloud of cache.oclouds.list(o => transportOf(o) === "rest" && secretKeyOf(o) === secretKey))
+        void transports.rest.prepare(ocloud);
+    },
   );
   const syncSecretWatches = () => secretWatches.sync(cache.oclouds.list().flatMap(ocloud => secretKeyOf(ocloud) ?? []));
 

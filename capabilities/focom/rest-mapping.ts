@@ -36,7 +36,7 @@ export function dataOf(fpr: FPRObject): ProvisioningRequestData {
 /**
  * Whether the O-Cloud's request lacks something FOCOM would send (level-based: compared every pass). Parameters
  * compare as "every value sent is there": the O-Cloud's admission may add defaults of its own, which must not make
- * every pass a PUT. A parameter removed from the request is sent by the generation check (rest-reconcile.ts).
+ * every pass a PUT. A parameter removed from the request is sent by the generation check (rest-transport.ts).
  */
 export function needsUpdate(info: ProvisioningRequestInfo, data: ProvisioningRequestData): boolean {
   const fields = ["name", "description", "templateName", "templateVersion"] as const;

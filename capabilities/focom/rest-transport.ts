@@ -34,6 +34,9 @@ const SETTLED_FACTOR = 10;
 /** With notifications, the safety-net poll: a notification lost beyond the server's retries is noticed within it. */
 export const NOTIFIED_POLL_MS = 15_000;
 
+/** A request id no FocomProvisioningRequest has (uids are random UUIDs): what prepare reads to check the connection. */
+const PROBE_ID = "00000000-0000-0000-0000-000000000000";
+
 export class RestTransport implements OCloudTransport {
   /** The generation of each request (by uid) last written to its O-Cloud by this process: a new one is PUT. */
   private readonly sent = new Map<string, number>();
@@ -136,13 +139,18 @@ export class RestTransport implements OCloudTransport {
     return denial ? remoteDenialMessage(ocloud.metadata.name, restRefOf(fpr), e) : undefined;
   }
 
-  /** Subscribes to the O-Cloud's notifications (which also collects stale subscriptions of ours there). */
+  /**
+   * What the OCloud's status says before (or without) any request: whether the O-Cloud answers and takes the token
+   * (a GET of an id no request has: 404 = reachable and allowed), and the notification subscription (which also
+   * collects stale subscriptions of ours there). Called when the OCloud or its token Secret appears or changes.
+   */
   async prepare(ocloud: OCloudObject): Promise<void> {
     try {
       const client = await this.opts.connections.connect(ocloud);
+      await client.get(PROBE_ID);
       await this.report(ocloud, { delivery: await this.delivery(ocloud, client) });
-    } catch {
-      // The first request on this OCloud reports what is wrong, through its own status.
+    } catch (e) {
+      await this.report(ocloud, { failure: classifyFailure(e, ocloud.metadata.name, "read") });
     }
   }
 

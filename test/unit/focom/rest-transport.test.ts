@@ -86,6 +86,19 @@ describe("RestTransport", () => {
   });
 });
 
+describe("RestTransport.prepare (an OCloud without requests)", () => {
+  it("reports the connection: reachable with the delivery mode, or the refused token", async () => {
+    token = "good";
+    const { t, reports } = transport();
+    await t.prepare(ocloud());
+    expect(reports).toEqual([{ delivery: expect.objectContaining({ mode: "polling" }) }]);
+    expect(o2ims.requests.size).toBe(0);
+    token = "stale";
+    await t.prepare(ocloud());
+    expect(reports.at(-1)?.failure).toMatchObject({ kind: "unauthorized", reason: "Unauthorized" });
+  });
+});
+
 describe("RestTransport with notifications", () => {
   const callbacks = new CallbackServer({ baseUrl: "http://smo.example:3002", port: 0, host: "127.0.0.1" }, () => undefined);
 
