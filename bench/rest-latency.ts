@@ -163,29 +163,30 @@ export async function restStatusLatency(
   await prepareNamespace(ctx.client, NAMESPACE);
   await ctx.sim.start();
   let api: O2imsApiProcess | undefined;
-  const serve = async (allow: string) => {
-    await api?.stop();
+  const serve = async (allow: string, want: "Notifications" | "Polling") => {
+    const previous = api;
     api = await startO2imsApi({
       kubeconfig: opts.adminKubeconfig,
       dir: path.join(opts.dir, allow ? "notifications" : "polling"),
       namespace: NAMESPACE,
       env: { OCP_O2IMS_CALLBACK_ALLOW: allow },
     });
-    // A new URL and CA: FOCOM drops its connection and subscription and (re)subscribes, or polls when refused.
+    // A new URL and CA: FOCOM deletes its subscription through the previous server (kept running until then, so the
+    // subscription does not outlive it in the plane's store) and subscribes again, or polls when refused. Wait for
+    // the OCloud to say so, so that a round starts in the mode it is named after.
     await declareRestOCloud({ ocloudAdmin: admin, smo: ctx.client, api, name: OCLOUD, namespace: NAMESPACE });
+    await waitFor(async () => (await statusDelivery(ctx.client))?.reason === want, {
+      timeoutMs: 60_000,
+      message: `OCloud ${NAMESPACE}/${OCLOUD} StatusDelivery ${want}`,
+    });
+    await previous?.stop();
   };
   try {
     log(`status latency over REST: ${opts.requests} requests with notifications, then ${opts.requests} polling`);
-    const notifications = await measureRound(ctx, "notifications", opts.requests, inFlight, () => serve(CALLBACK_HOST));
-    const polling = await measureRound(ctx, "polling", opts.requests, inFlight, async () => {
-      await serve("");
-      // The first round's requests are re-queued by the OCloud's change: their reconcile re-subscribes, is refused,
-      // and reports Polling; wait for it so the round starts in the mode it is named after.
-      await waitFor(async () => (await statusDelivery(ctx.client))?.reason === "Polling", {
-        timeoutMs: 60_000,
-        message: `OCloud ${NAMESPACE}/${OCLOUD} StatusDelivery Polling`,
-      });
-    });
+    const notifications = await measureRound(ctx, "notifications", opts.requests, inFlight, () =>
+      serve(CALLBACK_HOST, "Notifications"),
+    );
+    const polling = await measureRound(ctx, "polling", opts.requests, inFlight, () => serve("", "Polling"));
     return { notifications, polling, pollSeconds: opts.pollSeconds ?? 2 };
   } finally {
     await api?.stop();
