@@ -92,7 +92,7 @@ export async function judgeOnOCloud(
   };
   const transport = (await transports()).for(ocloud);
   const attempt = transport.dryRun(fpr, ocloud, input.operation);
-  const warnings = transportWarnings(input.spec, ocloud);
+  const warnings = transportWarnings(input.spec, ocloud, input.namespace);
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([
     attempt.then(

@@ -114,11 +114,12 @@ export const unjudgedWarning = (ocloud: string, why: string) =>
 /**
  * Warnings about fields the OCloud's transport does not honour. Over O2 IMS REST the O-Cloud's server places every
  * request in the one namespace it serves (its OCP_O2IMS_API_NAMESPACE; the provisioning API has no namespace), so
- * spec.oCloudNamespace cannot choose one: the request is admitted (seed 002 sets the field, and the same request must
- * work whichever transport its OCloud uses) with a warning that names the field, rather than silently.
+ * spec.oCloudNamespace cannot choose one. Mutate defaults it to the request's namespace, so only another value is a
+ * choice the operator made: the request is admitted (the same request must work whichever transport its OCloud uses)
+ * with a warning that names the field, rather than the choice being ignored silently.
  */
-export function transportWarnings(spec: Spec, ocloud: OCloudObject): string[] {
-  if (transportOf(ocloud) !== "rest" || !spec.oCloudNamespace) return [];
+export function transportWarnings(spec: Spec, ocloud: OCloudObject, namespace: string): string[] {
+  if (transportOf(ocloud) !== "rest" || !spec.oCloudNamespace || spec.oCloudNamespace === namespace) return [];
   return [
     `spec.oCloudNamespace: OCloud ${ocloud.metadata.name} is reached over O2 IMS REST, where the O-Cloud's O2 IMS server ` +
       `places the request in the namespace it serves; "${spec.oCloudNamespace}" is not sent and does not choose the namespace`,

@@ -1,7 +1,7 @@
 /**
  * `npm start -- --transport rest --until-fulfilled`: the local setup with FOCOM reaching the O-Cloud through its
  * O2 IMS REST API (a bearer token on the SMO, no kubeconfig Secret of the O-Cloud) reaches a fulfilled example.
- * test/integration/focom-rest.test.ts asserts, on live planes, that no Secret of the SMO plane holds a kubeconfig.
+ * test/integration/focom.test.ts (its REST scenarios) asserts, on live planes, that no Secret of the SMO plane holds a kubeconfig.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";

@@ -304,14 +304,15 @@ describe("FOCOM admission: updates", () => {
 describe("transport warnings", () => {
   const rest = { ...edge, spec: { o2ims: { url: "https://o2ims.example", tokenSecretRef: { name: "t" } } } };
 
-  it("name spec.oCloudNamespace for a REST OCloud, whose O2 IMS server decides the namespace", () => {
-    expect(transportWarnings({ oCloudNamespace: "o2ims" }, rest)).toEqual([
+  it("name spec.oCloudNamespace chosen for a REST OCloud, whose O2 IMS server decides the namespace", () => {
+    expect(transportWarnings({ oCloudNamespace: "o2ims" }, rest, NS)).toEqual([
       expect.stringMatching(/^spec\.oCloudNamespace: OCloud edge-ocloud is reached over O2 IMS REST, .*"o2ims" is not sent/),
     ]);
   });
 
-  it("say nothing when the field is unset or the OCloud is reached by kubeconfig (where it chooses the namespace)", () => {
-    expect(transportWarnings({}, rest)).toEqual([]);
-    expect(transportWarnings({ oCloudNamespace: "o2ims" }, edge)).toEqual([]);
+  it("say nothing when it is unset or Mutate's default, or the OCloud is reached by kubeconfig (where it chooses)", () => {
+    expect(transportWarnings({}, rest, NS)).toEqual([]);
+    expect(transportWarnings({ oCloudNamespace: NS }, rest, NS)).toEqual([]);
+    expect(transportWarnings({ oCloudNamespace: "o2ims" }, edge, NS)).toEqual([]);
   });
 });
