@@ -46,6 +46,9 @@ The performance figures of the module on this machine, on its own local control 
 
   --n N[,N...]           quick run of only these request counts (default: the full run, 50,200,500,1000)
   --profile              CPU profiles of the module and kube-apiserver and an audit log (figures not reference)
+  --no-audit             no API server audit log (measures the log's own cost; no API call counts)
+  --one-process          the module as one dev-mode process (default: admission and watcher apart, as deployed;
+                         --profile implies it)
   --concurrency N        requests in flight (default 20)
   --samples N            admission requests per kind and point (default 50 quick, 100 full)
   --latency N            status-latency requests (default 20 quick, 100 full)
@@ -64,6 +67,8 @@ const { values: flags } = parseCommand(process.argv.slice(2), {
   options: {
     n: { type: "string" },
     profile: { type: "boolean" },
+    "no-audit": { type: "boolean" },
+    "one-process": { type: "boolean" },
     concurrency: { type: "string" },
     samples: { type: "string" },
     latency: { type: "string" },
@@ -80,6 +85,13 @@ const { values: flags } = parseCommand(process.argv.slice(2), {
 
 const quick = flags.n !== undefined;
 const profile = flags.profile ?? false;
+/** Without the audit log (its own cost, A/B): the API call counts are then missing. A profile always keeps one. */
+const audit = profile || !(flags["no-audit"] ?? false);
+/**
+ * Admission and watcher in two processes as Pepr deploys them (local/module.ts split), unless --one-process; a
+ * profiled run keeps one process (the CPU-profile hook writes one profile per window).
+ */
+const split = !profile && !(flags["one-process"] ?? false);
 const ns = (flags.n ?? "50,200,500,1000").split(",").map(n => numberFlag(USAGE, "n", n, 0, { min: 1 }));
 const concurrency = numberFlag(USAGE, "concurrency", flags.concurrency, 20, { min: 1 });
 // valid + invalid each => 2x per point
@@ -151,12 +163,13 @@ async function main(): Promise<void> {
 
   log(`starting a plane (mode ${quick ? "quick" : "full"}${profile ? ", profiling" : ""}; N = ${ns.join(", ")})`);
   const profiler = profile ? new Profiler(profileDir) : undefined;
-  // Every run keeps an audit log (Metadata level) to count the API calls of each client; read after the plane stops.
+  // Every run keeps an audit log (Metadata level) to count the API calls of each client (unless --no-audit); read
+  // after the plane stops.
   const auditDir = profile ? profileDir : fs.mkdtempSync(path.join(os.tmpdir(), "bench-audit-"));
   const plane = await startPlane({
     name: `bench-${process.pid}`,
     crds: "all",
-    apiserverArgs: profiler?.apiserverArgs() ?? auditArgs(auditDir),
+    apiserverArgs: profiler?.apiserverArgs() ?? (audit ? auditArgs(auditDir) : []),
   });
   running.plane = plane;
   if (profiler) profiler.kubeconfig = plane.kubeconfig;
@@ -194,9 +207,15 @@ async function main(): Promise<void> {
     ...extraEnv,
     ...(profiler?.env() ?? {}),
   };
-  running.module = await startModule({ kubeconfig: plane.kubeconfig, dir: path.join(plane.dir, "module"), env: moduleEnv });
-  const [modulePid] = modulePids();
-  if (!modulePid) throw new Error("cannot find the module's node process");
+  running.module = await startModule({
+    kubeconfig: plane.kubeconfig,
+    dir: path.join(plane.dir, "module"),
+    env: moduleEnv,
+    split,
+  });
+  const modulePid = running.module.pid();
+  const admissionPid = split ? running.module.admissionPid() : undefined;
+  if (!modulePid || (split && !admissionPid)) throw new Error("cannot find the module's node process(es)");
   const sim = new SimProcess(simKubeconfig, path.join(plane.dir, "simulator.log"));
   running.sim = sim;
   await sim.start();
@@ -206,6 +225,7 @@ async function main(): Promise<void> {
   const pids = planeStatus(plane.name)?.pids ?? {};
   const cpu = new CpuMeter(() => ({
     module: modulePid,
+    ...(admissionPid ? { "module-admission": admissionPid } : {}),
     "kube-apiserver": pids["kube-apiserver"],
     etcd: pids.etcd,
     "kube-controller-manager": pids["kube-controller-manager"],
@@ -267,6 +287,7 @@ async function main(): Promise<void> {
     node: process.version,
     kubernetesVersion,
     concurrency,
+    moduleProcesses: split ? "admission + watcher" : "one (dev mode)",
     resyncSeconds: Number(moduleEnv.OCP_RESYNC_SECONDS),
     ...(Object.keys(extraEnv).length ? { moduleEnv: extraEnv } : {}),
     throughput: results,
@@ -286,11 +307,13 @@ async function main(): Promise<void> {
   // The API server flushes its audit log when it stops: the calls of each pipeline are counted afterwards.
   await shutdown();
   running.plane = undefined;
-  const calls = await countApiCalls(
-    path.join(auditDir, "audit.log"),
-    results.map(t => ({ label: `pipeline-${t.n}`, ...t.window, requests: t.n })),
-  );
-  for (const t of results) t.apiCalls = calls.get(`pipeline-${t.n}`);
+  if (audit) {
+    const calls = await countApiCalls(
+      path.join(auditDir, "audit.log"),
+      results.map(t => ({ label: `pipeline-${t.n}`, ...t.window, requests: t.n })),
+    );
+    for (const t of results) t.apiCalls = calls.get(`pipeline-${t.n}`);
+  }
   if (!profile) fs.rmSync(auditDir, { recursive: true, force: true });
   report.totalSeconds = round((nowMs() - t0) / 1000, 1);
   fs.mkdirSync(path.dirname(outFile), { recursive: true });

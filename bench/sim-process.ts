@@ -15,7 +15,13 @@ async function main(): Promise<void> {
   if (!kubeconfig) throw new Error("usage: sim-process.ts <kubeconfig> [stepDelayMs]");
   const client = await KubeClient.create({ file: kubeconfig, fieldManager: "capi-simulator" });
   const errors: string[] = [];
-  const sim = new Simulator(client, { stepDelayMs: Number(step ?? 0), log: m => errors.push(m) });
+  // OCP_SIM_COALESCE_MS: the owners' coalescing delay (SimulatorOptions.coalesceMs), for A/B runs of the bench.
+  const coalesce = process.env.OCP_SIM_COALESCE_MS;
+  const sim = new Simulator(client, {
+    stepDelayMs: Number(step ?? 0),
+    ...(coalesce ? { coalesceMs: Number(coalesce) } : {}),
+    log: m => errors.push(m),
+  });
   const stop = () => {
     sim.stop();
     process.exit(0);

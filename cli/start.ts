@@ -140,9 +140,10 @@ async function main() {
   await running.sim.start();
 
   stage("building the module (npx pepr build, cached) and running it against both planes");
+  // Admission and watcher in two processes each, as Pepr deploys them (local/module.ts split).
   const [smoModule, ocloudModule] = await Promise.all([
-    startModule({ kubeconfig: smo.kubeconfig, dir: path.join(smo.dir, "module") }),
-    startModule({ kubeconfig: ocloud.kubeconfig, dir: path.join(ocloud.dir, "module") }),
+    startModule({ kubeconfig: smo.kubeconfig, dir: path.join(smo.dir, "module"), split: true }),
+    startModule({ kubeconfig: ocloud.kubeconfig, dir: path.join(ocloud.dir, "module"), split: true }),
   ]);
   running.modules.push(smoModule, ocloudModule);
   stage(`module logs: ${smoModule.logFile} and ${ocloudModule.logFile}`);

@@ -1,8 +1,10 @@
 /**
  * Runs the built Pepr module against a plane the way `pepr dev` does, without a cluster deployment: the built
- * bundle in one local process (PEPR_MODE=dev: admission server and watcher together), and the module's own
- * Mutating/ValidatingWebhookConfigurations from `pepr build`, pointed at https://localhost:<port> with a test CA.
- * Each plane gets its own process and port, so several planes can each run the module.
+ * bundle in one local process (PEPR_MODE=dev: admission server and watcher together), or with `split` as deployed
+ * (Pepr's admission and watcher Deployments): an admission process (PEPR_WATCH_MODE=false) and a watcher process
+ * (PEPR_WATCH_MODE=true), so reconcile bursts do not delay admission answers. The module's own
+ * Mutating/ValidatingWebhookConfigurations from `pepr build` point at https://localhost:<port> with a test CA.
+ * Each plane gets its own process(es) and ports, so several planes can each run the module.
  */
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -116,8 +118,10 @@ export interface ModuleProcess {
   stop(opts?: { hard?: boolean; keepWebhooks?: boolean }): Promise<void>;
   /** Starts the process again on the same port (after stop with keepWebhooks). */
   restart(): Promise<void>;
-  /** Pid of the module's process (the bundle under its watchdog), undefined when it is not running. */
+  /** Pid of the module's process (the bundle under its watchdog; split: the watcher), undefined when not running. */
   pid(): number | undefined;
+  /** split: pid of the admission process; otherwise the one process's. */
+  admissionPid(): number | undefined;
 }
 
 /**
@@ -133,10 +137,15 @@ export async function startModule(opts: {
    * chart value ocloudSecretNamespaces grants them: where a caller's OClouds keep their kubeconfig Secrets.
    */
   secretNamespaces?: string[];
+  /**
+   * Admission and watcher in two processes, as deployed (default: one dev-mode process). The admission process
+   * logs at warn unless OCP_MODULE_LOG_LEVEL says otherwise: Pepr logs several info lines per admission request.
+   */
+  split?: boolean;
 }): Promise<ModuleProcess> {
   buildModule();
   const admin = await KubeClient.create({ file: opts.kubeconfig, fieldManager: "o-cloud-provisioner-harness" });
-  const [port, readinessPort] = await freePorts(2);
+  const [port, readinessPort, watcherPort, admissionReadinessPort] = await freePorts(4);
   const apiPath = randomBytes(16).toString("hex");
   fs.mkdirSync(opts.dir, { recursive: true });
   // The API server calls the webhooks at https://localhost:<port>; Pepr's dev TLS needs a DNS name, not an IP.
@@ -190,30 +199,60 @@ export async function startModule(opts: {
     }
   };
 
-  let child: ChildProcess | undefined;
+  // Dev mode: one process on `port`. Split: the admission server on `port` (the webhooks' URL), the watcher's Pepr
+  // server (only /healthz and /metrics) on a port of its own; each has its own readiness port.
+  const roles = opts.split
+    ? [
+        { name: "watcher", port: watcherPort, readiness: readinessPort, env: { PEPR_WATCH_MODE: "true" } },
+        {
+          name: "admission",
+          port,
+          readiness: admissionReadinessPort,
+          env: { PEPR_WATCH_MODE: "false", LOG_LEVEL: process.env.OCP_MODULE_LOG_LEVEL ?? "warn" },
+        },
+      ]
+    : [{ name: "module", port, readiness: readinessPort, env: { PEPR_MODE: "dev" } }];
+  const children = new Map<string, ChildProcess>();
   const launch = async () => {
     const out = fs.openSync(logFile, "a");
     const watchdog = watchdogScript();
-    child = spawn(process.execPath, ["-e", watchdog], {
-      cwd: ROOT,
-      stdio: ["ignore", out, out],
-      env: {
-        ...process.env,
-        ...peprEnv(),
-        ...opts.env,
-        KUBECONFIG: moduleKubeconfig,
-        PEPR_MODE: "dev",
-        PEPR_API_PATH: apiPath,
-        SSL_KEY_PATH: keyFile,
-        SSL_CERT_PATH: certFile,
-        OCP_MODULE_PORT: String(port),
-        OCP_READINESS_PORT: String(readinessPort), // capabilities/health.ts: /readyz (watches synced, CRDs present)
-        LOG_LEVEL: process.env.OCP_MODULE_LOG_LEVEL ?? "info",
-        PEPR_NODE_WARNINGS: "false",
-      },
-    });
+    for (const role of roles) {
+      const child = spawn(process.execPath, ["-e", watchdog], {
+        cwd: ROOT,
+        stdio: ["ignore", out, out],
+        env: {
+          ...process.env,
+          ...peprEnv(),
+          ...opts.env,
+          KUBECONFIG: moduleKubeconfig,
+          PEPR_API_PATH: apiPath,
+          SSL_KEY_PATH: keyFile,
+          SSL_CERT_PATH: certFile,
+          OCP_MODULE_PORT: String(role.port),
+          OCP_READINESS_PORT: String(role.readiness), // capabilities/health.ts: /readyz (watches synced, CRDs present)
+          LOG_LEVEL: process.env.OCP_MODULE_LOG_LEVEL ?? "info",
+          PEPR_NODE_WARNINGS: "false",
+          ...role.env,
+        },
+      });
+      children.set(role.name, child);
+    }
     fs.closeSync(out);
-    await waitFor(() => healthy(port), { timeoutMs: 60_000, message: `module on port ${port} (log: ${logFile})` });
+    for (const role of roles)
+      await waitFor(() => healthy(role.port), {
+        timeoutMs: 60_000,
+        message: `module ${role.name} on port ${role.port} (log: ${logFile})`,
+      });
+  };
+  const bundlePid = (child: ChildProcess | undefined) => {
+    if (!child?.pid || child.exitCode !== null) return undefined;
+    try {
+      // The watchdog's only child is the bundle (Linux: /proc/<pid>/task/<pid>/children).
+      const kids = fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(/\s+/);
+      return Number(kids[0]) || undefined;
+    } catch {
+      return undefined;
+    }
   };
 
   await register();
@@ -224,11 +263,14 @@ export async function startModule(opts: {
     kubeconfig: moduleKubeconfig,
     readinessPort,
     async stop(o = {}) {
-      if (child && child.exitCode === null) {
-        const exited = new Promise(r => child!.once("exit", r));
-        child.kill(o.hard ? "SIGUSR2" : "SIGTERM"); // the watchdog forwards: SIGUSR2 = crash the module
-        await exited;
-      }
+      await Promise.all(
+        [...children.values()].map(async child => {
+          if (child.exitCode !== null) return;
+          const exited = new Promise(r => child.once("exit", r));
+          child.kill(o.hard ? "SIGUSR2" : "SIGTERM"); // the watchdog forwards: SIGUSR2 = crash the module
+          await exited;
+        }),
+      );
       if (!o.keepWebhooks) await unregister();
     },
     async restart() {
@@ -236,14 +278,10 @@ export async function startModule(opts: {
       await launch();
     },
     pid() {
-      if (!child?.pid || child.exitCode !== null) return undefined;
-      try {
-        // The watchdog's only child is the bundle (Linux: /proc/<pid>/task/<pid>/children).
-        const children = fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(/\s+/);
-        return Number(children[0]) || undefined;
-      } catch {
-        return undefined;
-      }
+      return bundlePid(children.get(opts.split ? "watcher" : "module"));
+    },
+    admissionPid() {
+      return bundlePid(children.get(opts.split ? "admission" : "module"));
     },
   };
 }
