@@ -62,7 +62,7 @@ interface TransportCase {
   /** Declares the OCloud on the SMO plane. */
   declare(): Promise<void>;
   /** The request as an operator writes it (seed 002's shape). */
-  request_(): KubeObject;
+  requestManifest(): KubeObject;
   /** The mirror on the O-Cloud plane. */
   mirror(fpr: FPR): Promise<PR | undefined>;
   /** Makes the O-Cloud unreachable for this transport, and back. */
@@ -90,7 +90,7 @@ const CASES: Record<"kubeconfig" | "rest", TransportCase> = {
       const secret = { ...seedObject("Secret"), stringData: { kubeconfig: kubeconfigText } };
       for (const obj of [secret, seedObject("OCloud")]) await applyObject(p.smo, obj);
     },
-    request_: () => seedObject("FocomProvisioningRequest"),
+    requestManifest: () => seedObject("FocomProvisioningRequest"),
     mirror: () => p.edge.find<PR>(R.ProvisioningRequest, "edge-5g-deployment-o2ims", NS),
     cutOff: breakKubeconfig,
     restore: () => setKubeconfig(kubeconfigText),
@@ -107,7 +107,7 @@ const CASES: Record<"kubeconfig" | "rest", TransportCase> = {
     async declare() {
       restOCloud = await declareRestOCloud({ ocloudAdmin: p.edge, smo: p.smo, api: p.api, name: "edge-rest", namespace: NS });
     },
-    request_() {
+    requestManifest() {
       const r = seedObject("FocomProvisioningRequest") as KubeObject & { spec: Record<string, unknown> };
       r.metadata.name = "edge-rest-deployment";
       r.spec.ocloudRef = { name: "edge-rest" };
@@ -228,7 +228,7 @@ describe.each(["kubeconfig", "rest"] as const)("two planes, SMO -> O-Cloud over 
     });
 
     it("converts seed 002's request, creates its mirror on the O-Cloud and reaches Synced with it fulfilled", async () => {
-      await smo().create(R.FocomProvisioningRequest, t.request_());
+      await smo().create(R.FocomProvisioningRequest, t.requestManifest());
       const fpr = await waitPhase(smo(), t.request, NS, "Synced");
       expect(fpr.spec).toMatchObject({ oCloudId: t.ocloud, templateName: "byoh-workload-cluster", templateVersion: "v1" });
       expect(fpr.spec).not.toHaveProperty("ocloudRef");
@@ -414,7 +414,7 @@ function restOnly() {
   });
 
   it("warns at admission that spec.oCloudNamespace does not choose the namespace over REST", async () => {
-    const request = CASES.rest.request_() as KubeObject & { spec: Record<string, unknown> };
+    const request = CASES.rest.requestManifest() as KubeObject & { spec: Record<string, unknown> };
     request.metadata.name = "elsewhere";
     request.spec.oCloudNamespace = "elsewhere";
     (request.spec.parameters as Record<string, unknown>).clusterName = "elsewhere";
