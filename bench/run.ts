@@ -220,8 +220,12 @@ async function main(): Promise<void> {
   running.sim = sim;
   await sim.start();
 
-  const rss = new RssSampler(() => modulePids(), 500);
+  // Split: the watcher's memory is the figure (the issue's target; it holds the informers), the admission process's
+  // (its own caches, a Deployment of its own when deployed) is reported beside it.
+  const rss = new RssSampler(() => (split ? [modulePid] : modulePids()), 500);
   rss.start();
+  const admissionRss = admissionPid ? new RssSampler(() => [admissionPid], 500) : undefined;
+  admissionRss?.start();
   const pids = planeStatus(plane.name)?.pids ?? {};
   const cpu = new CpuMeter(() => ({
     module: modulePid,
@@ -267,6 +271,7 @@ async function main(): Promise<void> {
     results.push(await throughput(ctx, largestN, Math.max(30_000, Math.min(timeoutFor(largestN), left))));
   }
   rss.stop();
+  admissionRss?.stop();
   let prof: ProfileReport[] | undefined;
   let inventory: Awaited<ReturnType<typeof cacheInventory>> | undefined;
   if (profiler) {
@@ -300,6 +305,7 @@ async function main(): Promise<void> {
       peakByPhaseMb: Object.fromEntries([...rss.peakByPhase].map(([k, v]) => [k, round(v, 1)])),
       vmHwmMb: round(rss.hwm, 1),
       samples: rss.samples,
+      ...(admissionRss ? { admissionProcessPeakMb: round(Math.max(0, ...admissionRss.peakByPhase.values()), 1) } : {}),
     },
     ...(prof ? { profile: prof, cacheInventory: inventory } : {}),
     totalSeconds: round((nowMs() - t0) / 1000, 1),
@@ -330,6 +336,7 @@ function render(r: {
   statusLatencyRest?: RestStatusLatency;
   peakRssMb: number;
   peakRssN: number;
+  rss?: { admissionProcessPeakMb?: number };
   cores: number;
   kubernetesVersion: string;
   date: string;
@@ -436,7 +443,9 @@ function render(r: {
     `Status latency under load at N=${largest.n} (p50 / p95)`,
     `${largest.statusLatencyUnderLoad.p50Ms} / ${largest.statusLatencyUnderLoad.p95Ms} ms`,
   ]);
-  rows.push([`Module peak RSS during N=${r.peakRssN}`, `${r.peakRssMb} MB`]);
+  const split = r.rss?.admissionProcessPeakMb !== undefined;
+  rows.push([`Module peak RSS during N=${r.peakRssN}${split ? " (watcher process)" : ""}`, `${r.peakRssMb} MB`]);
+  if (split) rows.push(["Admission process peak RSS (whole run)", `${r.rss?.admissionProcessPeakMb} MB`]);
   rows.push(["Machine", `${r.cores} cores, Kubernetes ${r.kubernetesVersion}, ${r.date.slice(0, 10)}`]);
   out.push("", table(rows));
   for (const p of r.profile ?? []) out.push("", p.text);
