@@ -70,6 +70,11 @@ export interface ThroughputResult {
   spans: Record<"createToPr" | "prToObjects" | "objectsToFulfilled" | "createToFulfilled", SpanStats>;
   /** kube-apiserver CPU seconds over the pipeline window per request (the whole pipeline: module, simulator, bench). */
   apiserverCpuSecondsPerRequest: number;
+  /**
+   * The namespace's largest ConfigMap after the pipeline: the CNI ConfigMap every request's ClusterResourceSet
+   * shares, on which CAPI (here the simulator) puts one ownerReference per set, so it grows with N.
+   */
+  largestConfigMap?: { name: string; ownerReferences: number; jsonKb: number };
   /** The pipeline's wall-clock window, for the audit log (bench/audit.ts fills apiCalls after the run). */
   window: { from: string; to: string };
   apiCalls?: ApiCalls;
@@ -102,6 +107,15 @@ async function timedWrites(
     await (write === "create" ? client.create(res, o) : client.apply(res, o));
   });
   return (nowMs() - t0) / 1000;
+}
+
+async function biggestConfigMap(client: KubeClient, namespace: string): Promise<ThroughputResult["largestConfigMap"]> {
+  const sized = (await client.list(R.ConfigMap, { namespace })).map(cm => ({
+    name: cm.metadata.name,
+    ownerReferences: cm.metadata.ownerReferences?.length ?? 0,
+    jsonKb: round(JSON.stringify(cm).length / 1024, 1),
+  }));
+  return sized.sort((a, b) => b.jsonKb - a.jsonKb)[0];
 }
 
 async function dropNamespace(client: KubeClient, namespace: string): Promise<void> {
@@ -193,6 +207,7 @@ export async function throughput(ctx: BenchContext, n: number, timeoutMs: number
   tracker.stop();
   if (!done) log(`N=${n} pipeline: TIMED OUT after ${timeoutMs / 1000} s with ${tracker.fprSynced.size}/${n} fulfilled`);
 
+  const largestConfigMap = await biggestConfigMap(ctx.client, ns).catch(() => undefined);
   const capiObjectsSeconds = ((capiAt ?? nowMs()) - t0) / 1000;
   const lat = tracker.statusLatencies();
   const result: ThroughputResult = {
@@ -225,11 +240,13 @@ export async function throughput(ctx: BenchContext, n: number, timeoutMs: number
       createToFulfilled: spanStats(spans.total),
     },
     apiserverCpuSecondsPerRequest: round((pipelineCpu.cpuSeconds["kube-apiserver"] ?? NaN) / n, 3),
+    largestConfigMap,
     window: { from, to },
   };
   log(
     `N=${n} pipeline: objects ${result.capiObjectsSeconds} s, fulfilled ${result.pipelineSeconds} s, raw ${result.rawSeconds} s, ratio ${result.ratio}, ` +
-      `cpu ${JSON.stringify(pipelineCpu.cpuSeconds)} busy ${pipelineCpu.machineBusyPercent}%`,
+      `cpu ${JSON.stringify(pipelineCpu.cpuSeconds)} busy ${pipelineCpu.machineBusyPercent}%, largest ConfigMap ` +
+      JSON.stringify(largestConfigMap),
   );
   return result;
 }
