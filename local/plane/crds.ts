@@ -53,7 +53,7 @@ export async function loadCrds(which: CrdSet): Promise<Crd[]> {
 const established = (crd: Crd) => !!crd.status?.conditions?.some(c => c.type === "Established" && c.status === "True");
 
 /**
- * Server-side applies the CRDs, then waits (watching, with a deadline) until each is Established.
+ * Server-side applies the CRDs (but those of `withoutGroups`), then waits (watching, with a deadline) until each is Established.
  * Two API server behaviours to know when calling it on a running plane: for 2 s after a CRD becomes
  * Established, creates of its resources are held 2 s (apiextensions-apiserver, on purpose, for HA); and the
  * garbage collector sees new resource types only at its next 30 s discovery (startPlane avoids this by starting
@@ -62,9 +62,10 @@ const established = (crd: Crd) => !!crd.status?.conditions?.some(c => c.type ===
 export async function installCrds(
   plane: { client(fieldManager?: string): Promise<KubeClient> },
   which: CrdSet,
-  opts: { timeoutMs?: number } = {},
+  opts: { timeoutMs?: number; withoutGroups?: string[] } = {},
 ): Promise<string[]> {
-  const [client, crds] = await Promise.all([plane.client("ocp-harness"), loadCrds(which)]);
+  const [client, all] = await Promise.all([plane.client("ocp-harness"), loadCrds(which)]);
+  const crds = all.filter(c => !opts.withoutGroups?.some(g => c.metadata.name.endsWith(`.${g}`)));
   await Promise.all(crds.map(crd => client.apply(R.CustomResourceDefinition, crd)));
   const names = crds.map(c => c.metadata.name);
   await waitEstablished(client, names, opts.timeoutMs ?? 60_000);
