@@ -15,7 +15,7 @@ import { R } from "../../kube/resources";
 import { isIgnoredNamespace } from "../environment";
 import type { FPRObject, OCloudObject } from "./cache";
 import { deleteRequest } from "./deletion";
-import type { Observation } from "./status";
+import { Observation, rejectedAt } from "./status";
 import { StatusWriter } from "./status-writer";
 import type { Transports } from "./transport";
 
@@ -41,7 +41,7 @@ export interface ReconcilerOptions {
 }
 
 /**
- * Re-check of a name conflict, a refused write or refused credentials: all are resolved on the O-Cloud or in a Secret
+ * Re-check of a name conflict or refused credentials: all are resolved on the O-Cloud or in a Secret
  * (whose watch re-queues at once), where retrying sooner only adds load (no retry storm).
  */
 export const RECHECK_MS = 60_000;
@@ -119,6 +119,12 @@ export class FocomReconciler {
       return {};
     }
 
+    // A generation the O-Cloud rejected waits for a new spec (status.ts REJECTED): no timer or resync retries it, so
+    // the loser of a host race never takes the host over once the winner is deleted (issue 12).
+    if (rejectedAt(fpr.status, fpr.metadata.generation)) {
+      this.forceApply.delete(key);
+      return {};
+    }
     const { observation, requeueAfterMs } = await transport.ensure(fpr, ocloud, { force: this.forceApply.delete(key) });
     await observe(observation);
     switch (observation.kind) {
@@ -128,7 +134,6 @@ export class FocomReconciler {
           return { requeueAfterMs: RECHECK_MS };
         throw new Error(observation.failure.message); // unreachable: the work queue retries with backoff
       case "conflict":
-      case "rejected":
         return { requeueAfterMs: RECHECK_MS };
       default:
         return requeueAfterMs === undefined ? {} : { requeueAfterMs };

@@ -18,6 +18,14 @@ export type RemoteState = NonNullable<FocomStatus["remoteState"]>;
 /** Timestamps of the status: lastUpdated moves whenever the status says something new (kube/status-writer). */
 export const TIMESTAMPS = ["lastUpdated"] as const;
 
+/**
+ * The Synced reason of a generation the O-Cloud refused. Such a generation is not written again until the spec
+ * changes: the O-Cloud's answer can depend on its state (a host another request won), and retrying it on a timer
+ * would hand a released host to a request that lost it (see rejectedAt).
+ */
+export const REJECTED = "Rejected";
+const NOT_RETRIED = "not retried until the request's spec changes";
+
 export type InvalidReason = "OCloudNotFound" | "TemplateNotFound" | "InvalidParameters";
 
 export type Observation =
@@ -171,19 +179,21 @@ function computeObserved(input: StatusInput): ComputedStatus {
         ),
       };
     }
-    case "rejected":
+    case "rejected": {
+      const message = `${obs.message}; ${NOT_RETRIED}`;
       return {
         phase: "Failed",
-        message: obs.message,
+        message,
         remoteName: obs.remote ? input.remote.name : undefined,
         remoteState: obs.remote ? remoteStateOf(obs.remote) : undefined,
         conditions: conditions(
           valid,
           reachable,
-          obs.remote ? created : cond("RemoteCreated", "False", "Rejected", obs.message),
-          cond("Synced", "False", "Rejected", obs.message),
+          obs.remote ? created : cond("RemoteCreated", "False", REJECTED, message),
+          cond("Synced", "False", REJECTED, message),
         ),
       };
+    }
     case "mirrored": {
       if (!obs.remote) {
         const message = `creating ProvisioningRequest ${label} on O-Cloud ${ocloud}`;
@@ -260,6 +270,12 @@ export function statusEvents(previous: FocomStatus | undefined, next: FocomStatu
       out.push({ type: "Normal", reason: "OCloudReachable", message: now.message });
   }
   return out;
+}
+
+/** Whether the O-Cloud rejected this generation of the request (it is not written again until the spec changes). */
+export function rejectedAt(status: FocomStatus | undefined, generation: number | undefined): boolean {
+  const c = findCondition(status?.conditions as Condition[] | undefined, "Synced");
+  return c?.status === "False" && c.reason === REJECTED && c.observedGeneration === generation;
 }
 
 /** Since when the O-Cloud has been failing, per the OCloudReachable condition (undefined while reachable). */

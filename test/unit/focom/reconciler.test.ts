@@ -157,15 +157,29 @@ describe("FocomReconciler", () => {
     expect(t.remote()?.spec?.templateName).toBe("x");
   });
 
-  it("fails with the O-Cloud's message when it rejects the request, and retries the write later", async () => {
+  it("fails with the O-Cloud's message when it rejects the request, and writes again only for a new spec", async () => {
     const t = setup();
     t.edge.fail = op =>
-      op === "apply" ? new KubeError(422, 'admission webhook denied the request: no ByoHost named "target-1"') : undefined;
-    expect(await t.reconcile()).toEqual({ requeueAfterMs: 60_000 });
+      op === "apply" ? new KubeError(422, "admission webhook denied the request: host target-1 is claimed by x") : undefined;
+    expect(await t.reconcile()).toEqual({});
     expect(t.get()?.status?.phase).toBe("Failed");
-    expect(t.get()?.status?.message).toContain('no ByoHost named "target-1"');
+    expect(t.get()?.status?.message).toContain("host target-1 is claimed by x");
+    expect(t.get()?.status?.message).toContain("not retried until the request's spec changes");
+    expect(t.condition("Synced")).toMatchObject({ status: "False", reason: "Rejected", observedGeneration: 1 });
+
+    // The O-Cloud would accept it now (the winner released the host): neither a pass nor a resync writes it.
     t.edge.fail = undefined;
+    t.edge.calls.length = 0;
+    t.reconciler.resync(`${NS}/edge`);
+    expect(await t.reconcile()).toEqual({});
+    expect(t.edge.calls).toEqual([]);
+    expect(t.remote()).toBeUndefined();
+    expect(t.get()?.status?.phase).toBe("Failed");
+
+    const fpr = t.get()!;
+    t.smo.put(R.FocomProvisioningRequest, { ...fpr, metadata: { ...fpr.metadata, generation: 2 } });
     await t.reconcile();
+    expect(t.remote()).toBeDefined();
     expect(t.get()?.status?.phase).toBe("Creating");
   });
 
