@@ -4,6 +4,7 @@
  * registry and offers only label-less counters and summaries, so capabilities/metrics.ts appends this registry's
  * text to Pepr's answer: one endpoint, Prometheus names (`ocp_…`, `_total` counters, `_seconds` histograms).
  */
+import { getHeapStatistics } from "node:v8";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { watchStates } from "./watch-health";
 
@@ -84,6 +85,19 @@ export const metrics = {
     help: "1 when the watch of an O-Cloud's API server is connected, 0 when it is not, by connection",
     labelNames: ["ocloud"],
     registers: [registry],
+  }),
+  heap: new Gauge({
+    // The figure the old-space cap (NODE_OPTIONS --max-old-space-size in package.json pepr.env) is sized against.
+    // prom-client's default metrics report the heap's size and use but not its limit, so this one reads V8 directly.
+    name: "ocp_heap_bytes",
+    help: "V8 heap of this process at scrape time: used, and limit (the old-space cap plus the young generation)",
+    labelNames: ["measure"],
+    registers: [registry],
+    collect() {
+      const h = getHeapStatistics();
+      this.set({ measure: "used" }, h.used_heap_size);
+      this.set({ measure: "limit" }, h.heap_size_limit);
+    },
   }),
   admissionDenials: new Counter({
     name: "ocp_admission_denials_total",

@@ -52,3 +52,10 @@ it("counts the module's watches by state at each scrape", async () => {
   t.remove();
   expect(await value('ocp_watches{state="disconnected"}')).toBe(before);
 });
+
+it("reports this process's V8 heap, used and limit, at each scrape", async () => {
+  const used = await value('ocp_heap_bytes{measure="used"}');
+  const limit = await value('ocp_heap_bytes{measure="limit"}');
+  expect(used).toBeGreaterThan(0);
+  expect(limit).toBeGreaterThan(used!);
+});
