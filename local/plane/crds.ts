@@ -53,7 +53,8 @@ export async function loadCrds(which: CrdSet): Promise<Crd[]> {
 const established = (crd: Crd) => !!crd.status?.conditions?.some(c => c.type === "Established" && c.status === "True");
 
 /**
- * Server-side applies the CRDs (but those of `withoutGroups`), then waits (watching, with a deadline) until each is Established.
+ * Server-side applies the CRDs (but those of `withoutGroups`), then waits (watching, with a deadline) until each is
+ * Established.
  * Two API server behaviours to know when calling it on a running plane: for 2 s after a CRD becomes
  * Established, creates of its resources are held 2 s (apiextensions-apiserver, on purpose, for HA); and the
  * garbage collector sees new resource types only at its next 30 s discovery (startPlane avoids this by starting
