@@ -11,6 +11,7 @@ import {
 } from "../../generators/templates";
 import { KubeClient } from "../../kube/client";
 import { OwnWrites } from "../../kube/own-writes";
+import type { StatusPacing } from "../../kube/status-writer";
 import { R } from "../../kube/resources";
 import { isIgnoredNamespace } from "../environment";
 import type { FPRObject, OCloudObject } from "./cache";
@@ -38,6 +39,8 @@ export interface References {
 export interface ReconcilerOptions {
   /** How long deletion waits for an unreachable O-Cloud before releasing the request anyway. */
   unreachableReleaseSeconds: number;
+  /** Progress reports paced per request (kube/status-writer); without it every change is written at once. */
+  statusPacing?: StatusPacing;
 }
 
 /**
@@ -59,7 +62,7 @@ export class FocomReconciler {
     private readonly transports: Transports,
     private readonly opts: ReconcilerOptions,
   ) {
-    this.status = new StatusWriter(local, this.ownWrites);
+    this.status = new StatusWriter(local, this.ownWrites, opts.statusPacing);
   }
 
   resync(key: string): void {

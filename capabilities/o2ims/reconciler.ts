@@ -10,7 +10,7 @@ import { applyDefaults, formatViolations, validateParameters } from "../../gener
 import { generateCluster, GENERATED_KINDS } from "../../generators/byoh-cluster";
 import { KubeClient, KubeObject } from "../../kube/client";
 import { R, resourceFor } from "../../kube/resources";
-import { StatusPolicy, StatusUpdate, StatusWriter } from "../../kube/status-writer";
+import { StatusPacing, StatusPolicy, StatusUpdate, StatusWriter } from "../../kube/status-writer";
 import { OwnWrites } from "../../kube/own-writes";
 import { claimsNamespace, isIgnoredNamespace, testFaultExitAfterClaim } from "../environment";
 import { HOST_LABELS, O2imsCache, PRObject } from "./cache";
@@ -25,6 +25,7 @@ import {
   hostsClaimedCondition,
   invalidStatus,
   lastApplySucceeded,
+  milestone,
   PinnedHost,
   PRStatus,
   statusEvents,
@@ -42,6 +43,7 @@ export const PR_STATUS_POLICY: StatusPolicy<PRStatus> = {
   timestamps: TIMESTAMPS,
   events: statusEvents,
   component: COMPONENT,
+  milestone,
 };
 
 export interface ReconcileResult {
@@ -61,8 +63,10 @@ export class RequestReconciler {
     private readonly cache: O2imsCache,
     /** Which CNI ConfigMaps exist (capabilities/o2ims/cni.ts); without it none is reported missing. */
     private readonly cni?: CniResources,
+    /** Progress reports paced per request (kube/status-writer); without it every change is written at once. */
+    pacing?: StatusPacing,
   ) {
-    this.status = new StatusWriter(client, PR_STATUS_POLICY, this.ownWrites);
+    this.status = new StatusWriter(client, PR_STATUS_POLICY, this.ownWrites, pacing);
     this.claims = new HostClaims(client, cache.claims, claimsNamespace());
   }
 

@@ -221,4 +221,69 @@ describe("kube/status-writer", () => {
       new StatusWriter(fake(busy, { fail: new KubeError(500, "etcd") }).client, POLICY).write(busy, ok, T0),
     ).rejects.toThrow("etcd");
   });
+
+  describe("StatusPacing", () => {
+    const PACED: StatusPolicy<WidgetStatus> = { ...POLICY, milestone: s => `${s?.state}|${condition(s, "Ready")?.status}` };
+    const at = (ms: number) => new Date(T0.getTime() + ms);
+    const progress = (message: string): StatusUpdate<WidgetStatus> => ({ ...ok, fields: { state: "ready", message } });
+    const paced = (w: Widget) => {
+      const f = fake(w);
+      const requeued: [string, number][] = [];
+      const writer = new StatusWriter(f.client, PACED, undefined, {
+        intervalMs: 1000,
+        requeue: (key, ms) => requeued.push([key, ms]),
+      });
+      return { f, requeued, writer };
+    };
+
+    it("holds back a progress report within the interval, re-queues the object, and writes the latest one after", async () => {
+      const w = widget();
+      const { f, requeued, writer } = paced(w);
+      await writer.write(w, progress("1/3 attached"), at(0));
+      expect(await writer.write(w, progress("2/3 attached"), at(200))).toMatchObject({ written: false, deferredMs: 800 });
+      expect(await writer.write(w, progress("3/3 attached"), at(700))).toMatchObject({ written: false, deferredMs: 300 });
+      expect(requeued).toEqual([
+        ["ns/w", 800],
+        ["ns/w", 300],
+      ]);
+      expect(w.status?.message).toBe("1/3 attached");
+      expect(await writer.write(w, progress("3/3 attached"), at(1000))).toMatchObject({ written: true });
+      expect(f.patches()).toHaveLength(2);
+      expect(w.status?.message).toBe("3/3 attached");
+    });
+
+    it("writes a milestone, a new generation and a change with an Event at once", async () => {
+      const w = widget();
+      const { f, requeued, writer } = paced(w);
+      await writer.write(w, progress("starting"), at(0));
+      // Ready flips (the milestone): at once.
+      const notReady: StatusUpdate<WidgetStatus> = {
+        fields: { state: "ready", message: "a node went away" },
+        conditions: [{ type: "Ready", status: "False", reason: "NodeLost", message: "a node went away" }],
+      };
+      expect(await writer.write(w, notReady, at(100))).toMatchObject({ written: true });
+      // A new generation: at once, though nothing else changed.
+      w.metadata.generation = 2;
+      expect(await writer.write(w, notReady, at(200))).toMatchObject({ written: true });
+      // A state change the Event rule reports: at once, with its Event.
+      const failed = await writer.write(w, { ...notReady, fields: { state: "failed", message: "gone" } }, at(300));
+      expect(failed).toMatchObject({ written: true, events: [{ type: "Warning", reason: "failed" }] });
+      expect(f.patches()).toHaveLength(4);
+      expect(requeued).toEqual([]);
+    });
+
+    it("paces nothing without a milestone rule or a previous write of this process", async () => {
+      const w = widget();
+      const f = fake(w);
+      const requeued: number[] = [];
+      const unpaced = new StatusWriter(f.client, POLICY, undefined, { intervalMs: 1000, requeue: (_, ms) => requeued.push(ms) });
+      await unpaced.write(w, progress("a"), at(0));
+      await unpaced.write(w, progress("b"), at(10));
+      expect(f.patches()).toHaveLength(2);
+      // After a restart the object has a status but this process never wrote it: the first report goes out at once.
+      const restarted = paced(w);
+      expect(await restarted.writer.write(w, progress("c"), at(20))).toMatchObject({ written: true });
+      expect(requeued).toEqual([]);
+    });
+  });
 });
