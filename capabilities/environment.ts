@@ -23,11 +23,6 @@ export interface ModuleSettings {
   focomAdmissionBudgetMs: number;
   /** How often FOCOM polls an O2 IMS REST O-Cloud for a request's state (OCP_FOCOM_REST_POLL_SECONDS). */
   focomRestPollSeconds: number;
-  /**
-   * Shortest time between two status writes of one request that differ only in progress, not in state or readiness
-   * (OCP_STATUS_PROGRESS_INTERVAL_MS; kube/status-writer StatusPacing).
-   */
-  statusProgressIntervalMs: number;
 }
 
 const DEFAULT_SETTINGS: ModuleSettings = {
@@ -37,7 +32,6 @@ const DEFAULT_SETTINGS: ModuleSettings = {
   focomUnreachableReleaseSeconds: 600,
   focomAdmissionBudgetMs: 2000,
   focomRestPollSeconds: 2,
-  statusProgressIntervalMs: 1000,
 };
 
 const ENV_NAMES: Record<keyof ModuleSettings, string> = {
@@ -47,7 +41,6 @@ const ENV_NAMES: Record<keyof ModuleSettings, string> = {
   focomUnreachableReleaseSeconds: "OCP_FOCOM_UNREACHABLE_RELEASE_SECONDS",
   focomAdmissionBudgetMs: "OCP_FOCOM_ADMISSION_BUDGET_MS",
   focomRestPollSeconds: "OCP_FOCOM_REST_POLL_SECONDS",
-  statusProgressIntervalMs: "OCP_STATUS_PROGRESS_INTERVAL_MS",
 };
 
 /** The settings an environment gives; a value that is not a positive number fails naming its variable. */

@@ -38,24 +38,6 @@ export interface StatusPolicy<S extends WritableStatus> {
   events?(previous: S | undefined, next: S): EventSpec[];
   /** The Events' source component. */
   component: string;
-  /**
-   * What a reader acts on (state, phase, readiness), as a comparable string. With StatusPacing, a change of it (or of
-   * observedGeneration, or one that deserves an Event) is written at once; any other change is a progress report
-   * (counts, messages), written at most once per interval per object, the latest one winning.
-   */
-  milestone?(status: S | undefined): string;
-}
-
-/**
- * Progress reports paced per object. A cluster's hosts attach and its workers come up in bursts (a bench at N = 500
- * saw a third of a request's status writes follow the one before within 0.3 s): each is a write to the API server and
- * a watch event to every client, while a reader sees nothing it would act on. Milestones are never delayed.
- */
-export interface StatusPacing {
-  /** Shortest time between two writes of one object's status that differ only in progress. */
-  intervalMs: number;
-  /** Reconcile the object again after delayMs (its queue): the deferred report is written then, if still current. */
-  requeue(key: string, delayMs: number): void;
 }
 
 /**
@@ -107,10 +89,8 @@ export function sameStatus<S extends WritableStatus>(
 }
 
 export interface WriteResult<S> {
-  /** False when the live status already said this, or the write was deferred (no request was made). */
+  /** False when the live status already said this (no request was made). */
   written: boolean;
-  /** A progress report held back (StatusPacing): the object is re-queued after this many ms. */
-  deferredMs?: number;
   status: S;
   events: EventSpec[];
 }
@@ -131,16 +111,11 @@ export function onStatusWritten(listener: StatusWritten): void {
 }
 
 export class StatusWriter<S extends WritableStatus> {
-  /** When each object's status was last written (ms), while that still paces its next progress report. */
-  private readonly lastWritten = new Map<string, number>();
-  private writesSinceSweep = 0;
-
   constructor(
     private readonly client: KubeClient,
     private readonly policy: StatusPolicy<S>,
     /** Told every object written, so the reconciler reads it from its informer without missing our own write. */
     private readonly ownWrites?: OwnWrites<KubeObject & { status?: S }>,
-    private readonly pacing?: StatusPacing,
   ) {}
 
   /**
@@ -152,13 +127,6 @@ export class StatusWriter<S extends WritableStatus> {
     const previous = obj.status;
     const next = nextStatus(previous, update, this.policy, obj.metadata.generation, now.toISOString());
     if (sameStatus(previous, next, this.policy)) return { written: false, status: previous ?? next, events: [] };
-    const key = `${obj.metadata.namespace ?? ""}/${obj.metadata.name}`;
-    const events = this.policy.events?.(previous, next) ?? [];
-    const deferredMs = this.progressWait(key, previous, next, events, now.getTime());
-    if (deferredMs > 0) {
-      this.pacing!.requeue(key, deferredMs);
-      return { written: false, deferredMs, status: previous ?? next, events: [] };
-    }
     try {
       // A JSON patch that replaces the whole status, for both kinds: a merge patch keeps every key the new status no
       // longer has unless each is sent as null (remoteState's fields, provisionedResourceSet), and replaces the
@@ -173,7 +141,6 @@ export class StatusWriter<S extends WritableStatus> {
       obj.status = updated.status ?? next;
       obj.metadata.resourceVersion = updated.metadata.resourceVersion;
       this.ownWrites?.record(updated);
-      this.wrote(key, now.getTime());
     } catch (e) {
       if (isNotFound(e)) return { written: false, status: next, events: [] };
       throw e;
@@ -185,31 +152,12 @@ export class StatusWriter<S extends WritableStatus> {
         // an observer must never fail the write
       }
     }
+    const events = this.policy.events?.(previous, next) ?? [];
     for (const ev of events) {
       // An Event is a courtesy to the reader: failing to record one must not fail (and retry) the reconcile.
       await recordEvent(this.client, obj, ev.type, ev.reason, ev.message, this.policy.component).catch(() => undefined);
     }
     return { written: true, status: next, events };
-  }
-
-  /** How long a change must wait (StatusPacing): 0 for a milestone, an Event, a first write or a paced-out object. */
-  private progressWait(key: string, previous: S | undefined, next: S, events: EventSpec[], now: number): number {
-    const { pacing, policy } = this;
-    if (!pacing || !policy.milestone || !previous || events.length > 0) return 0;
-    const last = this.lastWritten.get(key);
-    if (last === undefined) return 0;
-    const mark = (s: S) => `${s.observedGeneration ?? ""}|${policy.milestone!(s)}`;
-    if (mark(previous) !== mark(next)) return 0;
-    return Math.max(0, last + pacing.intervalMs - now);
-  }
-
-  /** Records a write; now and then forgets the objects whose last write paces nothing any more. */
-  private wrote(key: string, now: number): void {
-    if (!this.pacing) return;
-    this.lastWritten.set(key, now);
-    if (++this.writesSinceSweep < 1000) return;
-    this.writesSinceSweep = 0;
-    for (const [k, at] of this.lastWritten) if (at + this.pacing.intervalMs <= now) this.lastWritten.delete(k);
   }
 }
 

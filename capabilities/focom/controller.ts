@@ -108,8 +108,6 @@ export const focomController = once(async (): Promise<FocomController> => {
   );
   const reconciler = new FocomReconciler(local, referencesOf(cache), transports, {
     unreachableReleaseSeconds: settings.focomUnreachableReleaseSeconds,
-    // The deferred progress report is written when its request comes round again.
-    statusPacing: { intervalMs: settings.statusProgressIntervalMs, requeue: (key, delayMs) => queue.addAfter(key, delayMs) },
   });
   const queue = new WorkQueue(key => reconciler.reconcile(key), {
     concurrency: settings.reconcileConcurrency,

@@ -11,7 +11,6 @@ import {
 } from "../../generators/templates";
 import { KubeClient } from "../../kube/client";
 import { OwnWrites } from "../../kube/own-writes";
-import type { StatusPacing } from "../../kube/status-writer";
 import { R } from "../../kube/resources";
 import { isIgnoredNamespace } from "../environment";
 import type { FPRObject, OCloudObject } from "./cache";
@@ -39,8 +38,6 @@ export interface References {
 export interface ReconcilerOptions {
   /** How long deletion waits for an unreachable O-Cloud before releasing the request anyway. */
   unreachableReleaseSeconds: number;
-  /** Progress reports paced per request (kube/status-writer); without it every change is written at once. */
-  statusPacing?: StatusPacing;
 }
 
 /**
@@ -62,7 +59,7 @@ export class FocomReconciler {
     private readonly transports: Transports,
     private readonly opts: ReconcilerOptions,
   ) {
-    this.status = new StatusWriter(local, this.ownWrites, opts.statusPacing);
+    this.status = new StatusWriter(local, this.ownWrites);
   }
 
   resync(key: string): void {

@@ -6,18 +6,9 @@ import { FPR_CONDITION_TYPES } from "../../api/vocabulary";
 import { KubeClient } from "../../kube/client";
 import type { OwnWrites } from "../../kube/own-writes";
 import { R } from "../../kube/resources";
-import { StatusPacing, StatusPolicy, StatusWriter as KubeStatusWriter } from "../../kube/status-writer";
+import { StatusPolicy, StatusWriter as KubeStatusWriter } from "../../kube/status-writer";
 import type { FPRObject } from "./cache";
-import {
-  ComputedStatus,
-  computeStatus,
-  FocomStatus,
-  milestone,
-  StatusInput,
-  statusEvents,
-  statusUpdate,
-  TIMESTAMPS,
-} from "./status";
+import { ComputedStatus, computeStatus, FocomStatus, StatusInput, statusEvents, statusUpdate, TIMESTAMPS } from "./status";
 
 export const COMPONENT = "o-cloud-provisioner-focom";
 
@@ -28,14 +19,13 @@ export const FPR_STATUS_POLICY: StatusPolicy<FocomStatus> = {
   touchOnChange: TIMESTAMPS,
   events: statusEvents,
   component: COMPONENT,
-  milestone,
 };
 
 export class StatusWriter {
   private readonly writer: KubeStatusWriter<FocomStatus>;
 
-  constructor(client: KubeClient, ownWrites?: OwnWrites<FPRObject>, pacing?: StatusPacing) {
-    this.writer = new KubeStatusWriter(client, FPR_STATUS_POLICY, ownWrites, pacing);
+  constructor(client: KubeClient, ownWrites?: OwnWrites<FPRObject>) {
+    this.writer = new KubeStatusWriter(client, FPR_STATUS_POLICY, ownWrites);
   }
 
   /** Computes and writes the status for an observation; keeps fpr's status and resourceVersion current. */

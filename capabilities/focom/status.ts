@@ -272,21 +272,6 @@ export function statusEvents(previous: FocomStatus | undefined, next: FocomStatu
   return out;
 }
 
-/**
- * What a reader of a FocomProvisioningRequest acts on: the phase, readiness, whether the O-Cloud answers, and the
- * remote request's name and state. The O-Cloud's progress message is progress (kube/status-writer StatusPacing).
- */
-export function milestone(s: FocomStatus | undefined): string {
-  const status = (type: string) => findCondition(s?.conditions as Condition[] | undefined, type)?.status ?? "";
-  return [
-    s?.phase ?? "",
-    status("Ready"),
-    status("OCloudReachable"),
-    s?.remoteName ?? "",
-    s?.remoteState?.provisioningState ?? "",
-  ].join("|");
-}
-
 /** Whether the O-Cloud rejected this generation of the request (it is not written again until the spec changes). */
 export function rejectedAt(status: FocomStatus | undefined, generation: number | undefined): boolean {
   const c = findCondition(status?.conditions as Condition[] | undefined, "Synced");

@@ -26,11 +26,7 @@ export const o2imsController = once(async (): Promise<O2imsController> => {
   const client = await localClient(FIELD_MANAGER);
   const cache = new O2imsCache(client, { capi: true, claimsNamespace: claimsNamespace() });
   const cni = new CniResources(client);
-  // Progress reports are paced per request; the deferred one is written when its request comes round again.
-  const reconciler = new RequestReconciler(client, cache, cni, {
-    intervalMs: settings.statusProgressIntervalMs,
-    requeue: (key, delayMs) => queue.addAfter(key, delayMs),
-  });
+  const reconciler = new RequestReconciler(client, cache, cni);
   const queue = new WorkQueue(key => reconciler.reconcile(key), {
     concurrency: settings.reconcileConcurrency,
     metrics: queueMetrics("o2ims"),

@@ -10,7 +10,7 @@ import { applyDefaults, formatViolations, validateParameters } from "../../gener
 import { generateCluster, GENERATED_KINDS } from "../../generators/byoh-cluster";
 import { KubeClient, KubeObject } from "../../kube/client";
 import { R, resourceFor } from "../../kube/resources";
-import { StatusPacing, StatusPolicy, StatusUpdate, StatusWriter } from "../../kube/status-writer";
+import { StatusPolicy, StatusUpdate, StatusWriter } from "../../kube/status-writer";
 import { OwnWrites } from "../../kube/own-writes";
 import { claimsNamespace, isIgnoredNamespace, testFaultExitAfterClaim } from "../environment";
 import { HOST_LABELS, O2imsCache, PRObject } from "./cache";
@@ -25,7 +25,6 @@ import {
   hostsClaimedCondition,
   invalidStatus,
   lastApplySucceeded,
-  milestone,
   PinnedHost,
   PRStatus,
   statusEvents,
@@ -43,7 +42,6 @@ export const PR_STATUS_POLICY: StatusPolicy<PRStatus> = {
   timestamps: TIMESTAMPS,
   events: statusEvents,
   component: COMPONENT,
-  milestone,
 };
 
 export interface ReconcileResult {
@@ -63,10 +61,8 @@ export class RequestReconciler {
     private readonly cache: O2imsCache,
     /** Which CNI ConfigMaps exist (capabilities/o2ims/cni.ts); without it none is reported missing. */
     private readonly cni?: CniResources,
-    /** Progress reports paced per request (kube/status-writer); without it every change is written at once. */
-    pacing?: StatusPacing,
   ) {
-    this.status = new StatusWriter(client, PR_STATUS_POLICY, this.ownWrites, pacing);
+    this.status = new StatusWriter(client, PR_STATUS_POLICY, this.ownWrites);
     this.claims = new HostClaims(client, cache.claims, claimsNamespace());
   }
 

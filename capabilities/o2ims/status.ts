@@ -435,15 +435,6 @@ export function clusterStatus(
   };
 }
 
-/**
- * What a reader of a ProvisioningRequest acts on: its state and whether it is Ready or being deleted (a FOCOM mirror,
- * `kubectl wait`, an alert). Stage, counts and messages are progress (kube/status-writer StatusPacing).
- */
-export function milestone(s: PRStatus | undefined): string {
-  const status = (type: string) => findCondition(s?.conditions as Condition[] | undefined, type)?.status ?? "";
-  return [s?.provisioningStatus?.provisioningState ?? "", status("Ready"), status("Deleting")].join("|");
-}
-
 /** Whether the last reconcile left every generated object applied (a refused or failed write is retried). */
 export const lastApplySucceeded = (status: PRStatus | undefined) =>
   findCondition(status?.conditions as Condition[] | undefined, "Applied")?.status === "True";

@@ -14,7 +14,6 @@ describe("module settings from the environment", () => {
       OCP_FOCOM_UNREACHABLE_RELEASE_SECONDS: "5",
       OCP_FOCOM_ADMISSION_BUDGET_MS: "500",
       OCP_FOCOM_REST_POLL_SECONDS: "1",
-      OCP_STATUS_PROGRESS_INTERVAL_MS: "250",
     });
     expect(s).toEqual({
       resyncSeconds: 30,
@@ -23,7 +22,6 @@ describe("module settings from the environment", () => {
       focomUnreachableReleaseSeconds: 5,
       focomAdmissionBudgetMs: 500,
       focomRestPollSeconds: 1,
-      statusProgressIntervalMs: 250,
     });
   });
 

@@ -2,7 +2,6 @@ import {
   ComputedStatus,
   computeStatus,
   FocomStatus,
-  milestone,
   Observation,
   statusEvents,
   statusUpdate,
@@ -263,22 +262,5 @@ describe("FOCOM status writing", () => {
     );
     expect(unreachableSince(down)).toBe(T0);
     expect(unreachableSince(written(compute({ kind: "mirrored" })))).toBeUndefined();
-  });
-});
-
-describe("the FOCOM milestone (what kube/status-writer never paces)", () => {
-  it("moves with the phase, the remote state and reachability, not with the O-Cloud's progress message", () => {
-    const a = written(compute({ kind: "mirrored", remote: remote("progressing", { message: "control plane 0/1 ready" }) }));
-    const b = written(compute({ kind: "mirrored", remote: remote("progressing", { message: "workers 1/2 ready" }) }, a), a);
-    expect(statusChanged(a, b)).toBe(true);
-    expect(milestone(b)).toBe(milestone(a));
-    const fulfilled = written(compute({ kind: "mirrored", remote: remote("fulfilled") }, b), b);
-    expect(milestone(fulfilled)).not.toBe(milestone(b));
-    const down = written(
-      compute({ kind: "disconnected", failure: { kind: "unreachable", reason: "Unreachable", message: "down" } }, fulfilled),
-      fulfilled,
-    );
-    expect(down.phase).toBe(fulfilled.phase);
-    expect(milestone(down)).not.toBe(milestone(fulfilled));
   });
 });

@@ -6,7 +6,6 @@ import {
   deletingStatus,
   invalidStatus,
   lastApplySucceeded,
-  milestone,
   ObservedCluster,
   PRStatus,
   statusEvents,
@@ -369,31 +368,5 @@ describe("ProvisioningRequest status updates", () => {
       { type: "Warning", reason: "Failed", message: "ClusterTemplate x/v1 not found" },
     ]);
     expect(statusEvents(invalid, invalid)).toEqual([]);
-  });
-});
-
-describe("the milestone (what kube/status-writer never paces)", () => {
-  it("moves with the state, readiness and deletion, not with the stage, counts or messages", () => {
-    const attached = [host("target-3", "3", "edge"), host("target-4", "4")];
-    const waiting = write(
-      clusterStatus(computeStatus(observed({ cluster: cluster(false), controlPlane: kcp(0) })), undefined, T0),
-    );
-    const cpUp = computeStatus(observed({ cluster: cluster(true), controlPlane: kcp(1), byoHosts: attached }));
-    const provisioning = write(clusterStatus(cpUp, waiting, T1), waiting, T1);
-    expect(provisioning.stage?.name).not.toBe(waiting.stage?.name);
-    expect(provisioning.provisioningStatus?.provisioningMessage).not.toBe(waiting.provisioningStatus?.provisioningMessage);
-    expect(milestone(provisioning)).toBe(milestone(waiting));
-    const done = computeStatus(
-      observed({
-        cluster: cluster(true),
-        controlPlane: kcp(1),
-        machineDeployments: new Map([["edge-worker-4", md("edge-worker-4", 1)]]),
-        byoHosts: [host("target-3", "3", "edge"), host("target-4", "4", "edge")],
-      }),
-    );
-    const fulfilled = write(clusterStatus(done, provisioning, T1), provisioning, T1);
-    expect(milestone(fulfilled)).not.toBe(milestone(provisioning));
-    const deleting = write(deletingStatus("WaitingForClusterDeletion", "bye", fulfilled, T1), fulfilled, T1);
-    expect(milestone(deleting)).not.toBe(milestone(fulfilled));
   });
 });
