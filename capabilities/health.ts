@@ -8,7 +8,7 @@
  * informer that can never sync.
  */
 import http from "node:http";
-import { missingCrds } from "../kube/crds";
+import { CHECK_FAST_MS, checkPeriodMs, missingCrds } from "../kube/crds";
 import { R, Resource } from "../kube/resources";
 import { watchStates } from "../kube/watch-health";
 import { GENERATED_KINDS } from "../generators/byoh-cluster";
@@ -22,14 +22,27 @@ export const ADMISSION_NEEDS = {
 /** Everything the module reads or writes (the controllers' informers and applies). */
 const ALL_NEEDS: Resource[] = [...ADMISSION_NEEDS.o2ims, ...ADMISSION_NEEDS.focom, ...GENERATED_KINDS];
 
-const CHECK_EVERY_MS = 5000;
 let missing: string[] = [];
 let checkedAt = 0;
+let failed = false;
 const logged = new Set<string>();
 
+const periodMs = () =>
+  checkPeriodMs({ missing: missing.length, failed, watchesDown: watchStates().filter(w => !w.connected).length });
+// Half a tick of slack: a check that took a moment must not push the next one a whole tick later.
+const due = () => Date.now() - checkedAt >= periodMs() - CHECK_FAST_MS / 2;
+
 async function check(): Promise<string[]> {
+  const started = Date.now();
   const client = await localClient("o-cloud-provisioner/health");
-  const now = await missingCrds(client, ALL_NEEDS);
+  let now: string[];
+  try {
+    now = await missingCrds(client, ALL_NEEDS);
+    failed = false;
+  } catch (e) {
+    failed = true;
+    throw e;
+  }
   for (const crd of now)
     if (!logged.has(crd)) {
       logged.add(crd);
@@ -43,7 +56,7 @@ async function check(): Promise<string[]> {
       Log.info(`CRD ${crd} is served again`);
     }
   missing = now;
-  checkedAt = Date.now();
+  checkedAt = started;
   return now;
 }
 
@@ -51,7 +64,8 @@ async function check(): Promise<string[]> {
 export const startHealth = once(async () => {
   const run = () => check().catch(e => Log.warn(`checking the module's CRDs failed: ${errorMessage(e)}`));
   void run();
-  setInterval(() => void run(), CHECK_EVERY_MS).unref();
+  // Ticks at the fast period; reads discovery only when the current period is due.
+  setInterval(() => due() && void run(), CHECK_FAST_MS).unref();
   const port = Number(process.env.OCP_READINESS_PORT || 3001);
   const server = http.createServer((req, res) => {
     if (req.url !== "/readyz") {
@@ -75,7 +89,7 @@ export const startHealth = once(async () => {
 export async function missingFor(needs: readonly Resource[]): Promise<string[]> {
   void startHealth();
   let known = missing;
-  if (Date.now() - checkedAt > CHECK_EVERY_MS) {
+  if (due()) {
     known = await Promise.race([
       check().catch(() => [] as string[]),
       new Promise<string[]>(r => setTimeout(() => r(missing), 800).unref()),

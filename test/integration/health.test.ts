@@ -97,3 +97,23 @@ it("the log names the missing CRD, once", async () => {
     .filter(l => l.includes(line) && !l.includes('"uid"'));
   expect(lines).toHaveLength(1);
 });
+
+it("recovers within seconds once the CRDs are installed: readiness 200, the log says so once", async () => {
+  await installCrds(plane, "upstream");
+  const started = Date.now();
+  // While a CRD is missing the module reads discovery every 5 s (kube/crds checkPeriodMs); its watches retry within 5 s.
+  const r = await waitFor(
+    async () => {
+      const x = await readyz(mod.readinessPort);
+      return x.code === 200 ? x : undefined;
+    },
+    { timeoutMs: 30_000, message: "readiness 200 after the CRDs came" },
+  );
+  expect(r.body).toBe("ok\n");
+  expect(Date.now() - started).toBeLessThan(15_000);
+  const back = fs
+    .readFileSync(mod.logFile, "utf8")
+    .split("\n")
+    .filter(l => l.includes(`CRD byohosts.${BYOH_GROUP} is served again`));
+  expect(back).toHaveLength(1);
+});
