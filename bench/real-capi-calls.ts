@@ -19,7 +19,7 @@ import { KubeClient, KubeObject } from "../kube/client";
 import { numberFlag, parseCommand } from "../kube/command-line";
 import { R } from "../kube/resources";
 import { managerBinaries, startCapi } from "../local/capi";
-import { startHostAgents } from "../local/capi/agent";
+import { CNI_STANDIN_MANIFEST, startHostAgents } from "../local/capi/agent";
 import { startModule } from "../local/module";
 import { startPlane, userKubeconfig, waitFor } from "../local/plane";
 import { registerHost } from "../local/sim";
@@ -53,16 +53,6 @@ const PARAMS = {
     workers: [2, 3].map(i => ({ hostId: i, hostName: `calls-${i}`, hostIp: `127.0.10.${i}` })),
   },
 } as ByohTemplateParameters;
-// A stand-in CNI whose calico-node DaemonSet lets the simulated kubelets report Ready (test/conformance/workload.test.ts).
-const CNI_MANIFEST = `apiVersion: apps/v1
-kind: DaemonSet
-metadata: {name: calico-node, namespace: kube-system}
-spec:
-  selector: {matchLabels: {k8s-app: calico-node}}
-  template:
-    metadata: {labels: {k8s-app: calico-node}}
-    spec: {containers: [{name: calico-node, image: docker.io/calico/node:v3.27.3}]}
-`;
 
 type Layer = "real" | "simulator";
 
@@ -85,7 +75,10 @@ async function run(layer: Layer): Promise<LayerResult> {
     });
     await client.apply(R.ClusterTemplate, TEMPLATE);
     await prepareNamespace(client, NS);
-    await client.apply(R.ConfigMap, { metadata: { name: "calico-cni", namespace: NS }, data: { "calico.yaml": CNI_MANIFEST } });
+    await client.apply(R.ConfigMap, {
+      metadata: { name: "calico-cni", namespace: NS },
+      data: { "calico.yaml": CNI_STANDIN_MANIFEST },
+    });
     if (layer === "real") {
       const capi = await startCapi(plane);
       stops.unshift(() => capi.stop());

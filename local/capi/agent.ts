@@ -32,6 +32,19 @@ const BYOH_ANNOTATIONS = [
 ];
 /** The object the CNI manifest creates whose presence makes a kubelet report Ready (Calico's node DaemonSet). */
 export const CNI_READY_DAEMONSET = { namespace: "kube-system", name: "calico-node" };
+/**
+ * A stand-in CNI manifest for the template's ClusterResourceSet ConfigMap: just the DaemonSet above, so the simulated
+ * kubelets report Ready once Cluster API has applied it in the workload cluster (no image is ever pulled).
+ */
+export const CNI_STANDIN_MANIFEST = `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: ${CNI_READY_DAEMONSET.name}, namespace: ${CNI_READY_DAEMONSET.namespace}}
+spec:
+  selector: {matchLabels: {k8s-app: calico-node}}
+  template:
+    metadata: {labels: {k8s-app: calico-node}}
+    spec: {containers: [{name: calico-node, image: docker.io/calico/node:v3.27.3}]}
+`;
 
 type Cond = { type: string; status: string; reason?: string; severity?: string; message?: string; lastTransitionTime: string };
 type Host = KubeObject & {

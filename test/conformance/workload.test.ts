@@ -11,7 +11,7 @@ import yaml from "js-yaml";
 import type { KubeObject } from "../../kube/client";
 import { R } from "../../kube/resources";
 import { managerBinaries } from "../../local/capi";
-import { HostAgents, startHostAgents } from "../../local/capi/agent";
+import { CNI_STANDIN_MANIFEST, HostAgents, startHostAgents } from "../../local/capi/agent";
 import { ModuleProcess, startModule } from "../../local/module";
 import { waitFor } from "../../local/plane";
 import { generateCluster } from "../../generators/byoh-cluster";
@@ -34,16 +34,6 @@ const DECOYS = [
   { name: "decoy-10", labels: { "host-id": "10" } },
   { name: "decoy-x1", labels: { "host-id": "x1" } },
 ];
-
-const CNI_MANIFEST = `apiVersion: apps/v1
-kind: DaemonSet
-metadata: {name: calico-node, namespace: kube-system}
-spec:
-  selector: {matchLabels: {k8s-app: calico-node}}
-  template:
-    metadata: {labels: {k8s-app: calico-node}}
-    spec: {containers: [{name: calico-node, image: docker.io/calico/node:v3.27.3}]}
-`;
 
 type PR = KubeObject & {
   spec: Record<string, unknown>;
@@ -104,7 +94,7 @@ beforeAll(async () => {
       namespace: NS,
       ownerReferences: [{ apiVersion: "v1", kind: "Namespace", name: NS, uid: ns.metadata.uid! }],
     },
-    data: { "calico.yaml": CNI_MANIFEST },
+    data: { "calico.yaml": CNI_STANDIN_MANIFEST },
   });
   const hosts = [...HOSTS, ...DECOYS];
   agents = await startHostAgents(env.plane, { namespace: NS, hosts, bins: (await managerBinaries()).plane });
@@ -273,7 +263,7 @@ test("the simulator runs the same request: differences in what the status comput
         namespace: NS,
         ownerReferences: [{ apiVersion: "v1", kind: "Namespace", name: NS, uid: ns.metadata.uid! }],
       },
-      data: { "calico.yaml": CNI_MANIFEST },
+      data: { "calico.yaml": CNI_STANDIN_MANIFEST },
     });
     for (const h of [...HOSTS, ...DECOYS]) await registerHost(client, { name: h.name, labels: h.labels, namespace: NS });
     sim.current = new Simulator(await plane.client("capi-simulator"), { cniPlaceholders: false });
