@@ -28,7 +28,7 @@ import type { ByohTemplateParameters } from "../api/generated/types";
 import { ApiCalls, countApiCalls } from "./audit";
 import { focomRequest, prepareNamespace, TEMPLATE } from "./fixtures";
 import { auditArgs } from "./profile";
-import { log, round, table } from "./util";
+import { log, round, sleep, table } from "./util";
 
 const USAGE = `usage: npm run bench:real-capi -- [--out FILE] [--steady S]
 
@@ -110,7 +110,7 @@ async function run(layer: Layer): Promise<LayerResult> {
     const fulfilledSeconds = (Date.now() - t0) / 1000;
     const fulfilledAt = new Date().toISOString();
     log(`${layer}: fulfilled in ${round(fulfilledSeconds, 1)} s; steady state for ${STEADY_S} s`);
-    await new Promise(r => setTimeout(r, STEADY_S * 1000));
+    await sleep(STEADY_S * 1000);
     const steadyTo = new Date().toISOString();
     for (const stop of stops.splice(0)) await stop();
     // The API server flushes its batched audit log when it stops.
